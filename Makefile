@@ -1,0 +1,53 @@
+# phaselab: the two commands of the README, plus a few helpers.
+#   make run    install missing Debian packages (as root), build, run the default experiment
+#   make test   same setup, then the whole test suite
+BUILD ?= build
+BUILD_TYPE ?= Release
+CMAKE_FLAGS ?=
+JOBS ?= 2
+OUT ?= out
+PACKAGES = cmake make gcc pkg-config python3 libopenblas-dev liblapacke-dev libsqlite3-dev \
+           libplplot-dev plplot-driver-cairo libcjson-dev zlib1g-dev liblbfgs-dev \
+           libopenmpi-dev openmpi-bin
+BENCH_PACKAGES = python3-numpy python3-scipy python3-torch
+
+.PHONY: deps build run test bench install clean
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages; run:"; \
+	    echo "  sudo apt-get install -y --no-install-recommends" $$missing; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@mkdir -p $(OUT)
+	$(BUILD)/phaselab run bbp --default-sweep --store $(OUT)/bbp.db --plot $(OUT)/bbp.png
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+bench: build
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "run: sudo apt-get install -y" $$missing; exit 1; fi; fi
+	bash bench/run.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(OUT)

@@ -1,0 +1,44 @@
+/* Summaries (mean ± standard error over seeds), tables, CSV / JSON lines, plots. */
+#ifndef PHASELAB_REPORT_H
+#define PHASELAB_REPORT_H
+
+#include <stdio.h>
+#include "phaselab/experiment.h"
+
+/* One row per (cell, source, branch): mean and standard error of each metric over the
+ * records that finished (failed / diverged records are counted in nbad, not averaged). */
+typedef struct {
+    pl_params params;
+    char source[32];
+    int branch;                   /* ordinal of theory records within a cell (0, 1, ...) */
+    size_t nrec, nbad;
+    size_t n[PL_MAX_METRICS];
+    double mean[PL_MAX_METRICS], se[PL_MAX_METRICS];
+} pl_summary_row;
+
+pl_status pl_summarize(const pl_experiment *e, const pl_records *recs, pl_summary_row **rows,
+                       size_t *nrows);
+
+/* CSV: header "experiment,source,seed,status," + parameter names + metric names. */
+void pl_write_csv_header(FILE *f, const pl_experiment *e);
+void pl_write_csv_row(FILE *f, const pl_experiment *e, const pl_record *r);
+/* JSON lines: one object per record with the same fields plus message, wall and version. */
+void pl_write_jsonl_row(FILE *f, const pl_experiment *e, const pl_record *r);
+/* Human table: one line per cell with theory and sim mean ± se per metric. */
+pl_status pl_write_table(FILE *f, const pl_experiment *e, const pl_records *recs);
+
+typedef struct {
+    const char *x;        /* parameter on the x axis */
+    const char *y;        /* metric(s), comma-separated: one panel each */
+    int logx, logy;
+    int width, height;    /* pixels (default 900 x 600 per panel row) */
+    const char *title;    /* NULL: experiment name + fixed parameters */
+} pl_plot_opts;
+
+/* Line plot: theory as lines, simulation as mean ± standard error with error bars, one curve
+ * per combination of the other parameters that vary. Device from the file extension: .png
+ * (cairo), .svg, .pdf. */
+pl_status pl_plot_lines(const char *file, const pl_experiment *e, const pl_records *recs,
+                        const pl_plot_opts *o, char *err, size_t errlen);
+
+#endif

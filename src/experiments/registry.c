@@ -1,0 +1,24 @@
+/* The experiment registry: one line per experiment. */
+#include <string.h>
+
+#include "phaselab/experiment.h"
+
+extern const pl_experiment pl_exp_bbp;
+
+static const pl_experiment *const registry[] = {
+    &pl_exp_bbp,
+};
+
+size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
+
+const pl_experiment *pl_experiment_at(size_t i)
+{
+    return i < pl_experiment_count() ? registry[i] : NULL;
+}
+
+const pl_experiment *pl_experiment_find(const char *name)
+{
+    for (size_t i = 0; i < pl_experiment_count(); i++)
+        if (strcmp(registry[i]->name, name) == 0) return registry[i];
+    return NULL;
+}
