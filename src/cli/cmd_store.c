@@ -44,7 +44,7 @@ int pl_cmd_export(int argc, char **argv)
     if (exp && !(e = pl_cli_find_experiment(exp))) return 2;
     pl_store *s;
     char err[512];
-    if (pl_store_open(store_path, &s, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
+    if (pl_store_open_mode(store_path, PL_STORE_READ, &s, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
     export_ctx x = {jsonl, NULL, 0};
     pl_status st = pl_store_each(s, e, export_record, &x);
     pl_store_close(&s);
@@ -87,7 +87,7 @@ int pl_cmd_plot(int argc, char **argv)
     }
     pl_store *s;
     char err[512];
-    if (pl_store_open(store_path, &s, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
+    if (pl_store_open_mode(store_path, PL_STORE_READ, &s, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
     pl_records recs;
     pl_records_init(&recs);
     pl_status st = pl_store_each(s, e, collect, &recs);
@@ -108,4 +108,14 @@ int pl_cmd_plot(int argc, char **argv)
     }
     pl_records_free(&recs);
     return rc;
+}
+
+int pl_cmd_unlock(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "--store") != 0)
+        return pl_cli_error("usage: phaselab unlock --store FILE");
+    char err[512];
+    if (pl_store_unlock(argv[1], err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
+    fprintf(stderr, "store %s unlocked\n", argv[1]);
+    return 0;
 }
