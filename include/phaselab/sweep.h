@@ -40,6 +40,9 @@ typedef struct {
     pl_store *store;      /* NULL = no store (only the coordinator's is used under MPI) */
     int progress;         /* progress with ETA on stderr (when it is a terminal) */
     int jobs;             /* local worker threads (<= 1: run in this thread) */
+    int blas_threads;     /* BLAS threads per task (<= 0: 1). OpenBLAS results can differ in
+                             the last bits with its thread count, so records are identical
+                             across jobs / MPI ranks / scheduling for a fixed value of this */
     int mpi;              /* distribute over MPI ranks when the build has MPI and size > 1 */
     pl_direction direction;    /* theory continuation direction along the continued parameter */
     const char *continue_param; /* parameter to continue along (NULL: the plot x if swept,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -45,7 +46,7 @@ typedef struct {
     const char *exp;
     const char *words[256]; /* key=value words, in order (config first) */
     int nwords;
-    long seeds, seed_base, jobs;
+    long seeds, seed_base, jobs, blas_threads;
     const char *store, *plot, *x, *y, *cont;
     int default_sweep, no_theory, logx, logy, direction;
     out_format fmt;
@@ -177,6 +178,7 @@ static int parse_args(int argc, char **argv, const char *cmdname, run_args *a)
                     strcmp(s, "--format") == 0 || strcmp(s, "--x") == 0 ||
                     strcmp(s, "--y") == 0 || strcmp(s, "--jobs") == 0 ||
                     strcmp(s, "--direction") == 0 || strcmp(s, "--continue") == 0 ||
+                    strcmp(s, "--blas-threads") == 0 ||
                     strcmp(s, "--config") == 0;
         if (takes && !next) return pl_cli_error("%s needs a value", s);
         if (strcmp(s, "--seeds") == 0) {
@@ -186,6 +188,9 @@ static int parse_args(int argc, char **argv, const char *cmdname, run_args *a)
         } else if (strcmp(s, "--jobs") == 0) {
             if (pl_cli_parse_count(s, next, &a->jobs)) return 2;
             if (a->jobs < 1) return pl_cli_error("--jobs must be at least 1");
+        } else if (strcmp(s, "--blas-threads") == 0) {
+            if (pl_cli_parse_count(s, next, &a->blas_threads)) return 2;
+            if (a->blas_threads < 1) return pl_cli_error("--blas-threads must be at least 1");
         } else if (strcmp(s, "--store") == 0) a->store = next;
         else if (strcmp(s, "--plot") == 0) a->plot = next;
         else if (strcmp(s, "--x") == 0) a->x = next;
@@ -276,7 +281,9 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
     run_args a;
     memset(&a, 0, sizeof a);
     a.seeds = -1;
-    a.jobs = 1;
+    a.jobs = sysconf(_SC_NPROCESSORS_ONLN); /* tasks in parallel, one BLAS thread each */
+    if (a.jobs < 1) a.jobs = 1;
+    a.blas_threads = 1;
     a.logx = a.logy = -1;
     int rc = parse_args(argc, argv, cmdname, &a);
     if (rc) {
@@ -340,6 +347,7 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         .store = store,
         .progress = 1,
         .jobs = (int)a.jobs,
+        .blas_threads = (int)a.blas_threads,
         .mpi = 1,
         .direction = (pl_direction)a.direction,
         .continue_param = a.cont,

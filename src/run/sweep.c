@@ -489,6 +489,7 @@ pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all
                  o->continue_param, e->name);
         return PL_EINVAL;
     }
+    openblas_set_num_threads(o->blas_threads > 0 ? o->blas_threads : 1);
 #ifdef PL_HAVE_MPI
     if (o->mpi && pl_mpi_size() > 1 && pl_mpi_rank() > 0) {
         stats->is_worker = 1;
@@ -528,14 +529,11 @@ pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all
     if (st == PL_OK) {
 #ifdef PL_HAVE_MPI
         if (o->mpi && pl_mpi_size() > 1) {
-            openblas_set_num_threads(1);
             st = pl_mpi_coordinate(&c, tasks, ntasks);
         } else
 #endif
         if (o->jobs > 1 && ntasks > 1) {
-            /* one BLAS thread per worker: the machine is not oversubscribed */
-            openblas_set_num_threads(1);
-            st = run_threads(&c, tasks, ntasks, o->jobs);
+            st = run_threads(&c, tasks, ntasks, o->jobs < (int)ntasks ? o->jobs : (int)ntasks);
         } else {
             for (size_t k = 0; k < ntasks && st == PL_OK; k++)
                 st = pl_task_execute(g, &tasks[k], serial_sink, &c);
