@@ -5,6 +5,8 @@
  *                             Gaussian N(0, 1/n), d = n/5; bytes = the matrix read twice.
  *                             f32: OpenBLAS sgemv on the rounded matrix (mat.h is double only:
  *                             this is what a float32 view would call).
+ *   amp_matvec_pair_fused_f64 the same pair in one pass over X (bench prototype, see
+ *                             mv_fused_rows; not in the library): bytes = the matrix read once.
  *   topk_eig_lanczos_f64      top-5 eigenpairs of M = X^T diag(w) X, matrix-free (each matvec is
  *                             two gemv), pl_lanczos, tol 1e-10; X n x d (n = 2d) with five
  *                             planted spikes so that the top five are outliers, w > 0.
@@ -28,6 +30,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,7 @@
 #include "phaselab/spiked.h"
 
 #define SEED 20240531u
+#define MV_MAX_THREADS 64
 
 static void emit_meta(const char *kernel, const char *size, int headline, double x,
                       const char *xvar, const char *extra)
@@ -62,6 +66,8 @@ typedef struct {
     pl_mat X;
     double *v, *u, *a, *b;
     float *Xs, *vs, *us, *as, *bs;
+    double *af, *bf, *bpart; /* fused pass: outputs and one d-vector per thread */
+    int threads;
 } mv_ctx;
 
 static void mv_f64(void *p)
@@ -79,10 +85,88 @@ static void mv_f32(void *p)
     cblas_sgemv(CblasRowMajor, CblasTrans, n, d, 1.0f, c->Xs, d, c->us, 1, 0.0f, c->bs, 1);
 }
 
+/* Prototype of a fused pass (not in the library yet): each thread streams its row block of X
+ * once, four rows at a time, computing a_i = x_i . v and accumulating b += u_i x_i into a
+ * private d-vector (L1/L2-resident), so X is read from memory once instead of twice. In an AMP
+ * iteration the same block structure fuses X v, the elementwise g_out and X^T g. */
+typedef struct {
+    const mv_ctx *c;
+    size_t r0, r1;
+    double *b;
+} mv_part;
+
+static void *mv_fused_rows(void *p)
+{
+    mv_part *q = p;
+    const mv_ctx *c = q->c;
+    size_t d = c->d, i = q->r0;
+    const double *restrict v = c->v, *restrict u = c->u;
+    double *restrict b = q->b, *restrict a = c->af;
+    memset(b, 0, d * sizeof *b);
+    for (; i + 4 <= q->r1; i += 4) {
+        const double *restrict x0 = &PL_AT(c->X, i, 0), *restrict x1 = x0 + c->X.stride,
+                               *restrict x2 = x1 + c->X.stride, *restrict x3 = x2 + c->X.stride;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const double u0 = u[i], u1 = u[i + 1], u2 = u[i + 2], u3 = u[i + 3];
+        for (size_t j = 0; j < d; j++) {
+            double vj = v[j];
+            s0 += x0[j] * vj;
+            s1 += x1[j] * vj;
+            s2 += x2[j] * vj;
+            s3 += x3[j] * vj;
+            b[j] += u0 * x0[j] + u1 * x1[j] + u2 * x2[j] + u3 * x3[j];
+        }
+        a[i] = s0;
+        a[i + 1] = s1;
+        a[i + 2] = s2;
+        a[i + 3] = s3;
+    }
+    for (; i < q->r1; i++) {
+        const double *x = &PL_AT(c->X, i, 0);
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            s += x[j] * v[j];
+            b[j] += u[i] * x[j];
+        }
+        a[i] = s;
+    }
+    return NULL;
+}
+
+static void mv_fused(void *p)
+{
+    mv_ctx *c = p;
+    int T = c->threads;
+    pthread_t tid[MV_MAX_THREADS];
+    mv_part part[MV_MAX_THREADS];
+    for (int k = 0; k < T; k++) {
+        part[k] = (mv_part){c, c->n * (size_t)k / (size_t)T, c->n * (size_t)(k + 1) / (size_t)T,
+                            c->bpart + (size_t)k * c->d};
+        if (k > 0 && pthread_create(&tid[k], NULL, mv_fused_rows, &part[k]) != 0) {
+            fprintf(stderr, "bench_core: pthread_create failed\n");
+            exit(2);
+        }
+    }
+    mv_fused_rows(&part[0]);
+    for (int k = 1; k < T; k++) pthread_join(tid[k], NULL);
+    memcpy(c->bf, c->bpart, c->d * sizeof *c->bf);
+    for (int k = 1; k < T; k++) pl_axpy(c->d, 1.0, c->bpart + (size_t)k * c->d, c->bf);
+}
+
 static void bench_matvec(pl_bench_out *o, size_t n, int headline)
 {
     size_t d = n / 5;
-    mv_ctx c = {n, d, pl_mat_alloc(n, d), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    mv_ctx c;
+    memset(&c, 0, sizeof c);
+    c.n = n;
+    c.d = d;
+    c.X = pl_mat_alloc(n, d);
+    c.threads = openblas_get_num_threads();
+    if (c.threads < 1) c.threads = 1;
+    if (c.threads > MV_MAX_THREADS) c.threads = MV_MAX_THREADS;
+    c.af = pl_bench_xmalloc(n * 8);
+    c.bf = pl_bench_xmalloc(d * 8);
+    c.bpart = pl_bench_xmalloc((size_t)c.threads * d * 8);
     if (!c.X.data) { fprintf(stderr, "bench_core: out of memory\n"); exit(2); }
     c.v = pl_bench_xmalloc(d * 8);
     c.u = pl_bench_xmalloc(n * 8);
@@ -115,14 +199,21 @@ static void bench_matvec(pl_bench_out *o, size_t n, int headline)
     pl_bench_emit("amp_matvec_pair_f32", size, "phaselab", t, 4.0 * md, 8.0 * md);
     emit_meta("amp_matvec_pair_f32", size, headline, (double)n, "n",
               "\"bound\":\"bandwidth\",\"note\":\"OpenBLAS sgemv (mat.h is float64 only)\"");
+    t = pl_bench_auto(mv_fused, &c, 5, 50);
+    pl_bench_emit("amp_matvec_pair_fused_f64", size, "phaselab", t, 4.0 * md, 8.0 * md);
+    emit_meta("amp_matvec_pair_fused_f64", size, headline, (double)n, "n",
+              "\"bound\":\"bandwidth\",\"note\":\"bench prototype of a fused single pass over X "
+              "(not in the library yet)\"");
 
-    char f[6][64];
+    char f[8][64];
     snprintf(f[0], 64, "mv_v_%zu.bin", n);
     snprintf(f[1], 64, "mv_u_%zu.bin", n);
     snprintf(f[2], 64, "mv_a64_%zu.bin", n);
     snprintf(f[3], 64, "mv_b64_%zu.bin", n);
     snprintf(f[4], 64, "mv_a32_%zu.bin", n);
     snprintf(f[5], 64, "mv_b32_%zu.bin", n);
+    snprintf(f[6], 64, "mv_af_%zu.bin", n);
+    snprintf(f[7], 64, "mv_bf_%zu.bin", n);
     pl_bench_case_begin(o, "amp_matvec_pair", size, params);
     pl_bench_dump(o, "X", fx, "f64", c.X.data, n, d);
     pl_bench_dump(o, "v", f[0], "f64", c.v, d, 1);
@@ -131,12 +222,15 @@ static void bench_matvec(pl_bench_out *o, size_t n, int headline)
     pl_bench_dump(o, "b64", f[3], "f64", c.b, d, 1);
     pl_bench_dump(o, "a32", f[4], "f32", c.as, n, 1);
     pl_bench_dump(o, "b32", f[5], "f32", c.bs, d, 1);
+    pl_bench_dump(o, "afused", f[6], "f64", c.af, n, 1);
+    pl_bench_dump(o, "bfused", f[7], "f64", c.bf, d, 1);
     pl_bench_case_end(o);
     die_io(o);
 
     pl_mat_free(&c.X);
     free(c.v); free(c.u); free(c.a); free(c.b);
     free(c.Xs); free(c.vs); free(c.us); free(c.as); free(c.bs);
+    free(c.af); free(c.bf); free(c.bpart);
 }
 
 /* ---------------------------------------------------------------- top-k eigenvectors ------- */
