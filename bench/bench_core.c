@@ -26,7 +26,8 @@
  *                             P values of beta in (0, 3] through pl_bbp_cov; timed per curve.
  *
  * Each case gets one "meta" JSON line (headline size, scaling variable, solver statistics).
- * PL_BENCH_QUICK=1 runs reduced sizes. Usage: bench_core OUTDIR
+ * PL_BENCH_QUICK=1 runs reduced sizes; PL_BENCH_ONLY=matvec,eigs,qnet,bbp a subset of the groups.
+ * Usage: bench_core OUTDIR
  */
 #include <cblas.h>
 #include <math.h>
@@ -510,6 +511,17 @@ static void bench_bbp(pl_bench_out *o, size_t P, int headline)
     free(c.ov);
 }
 
+/* PL_BENCH_ONLY=matvec,eigs,qnet,bbp (any subset) runs only those groups (profiling, reruns). */
+static int want(const char *group)
+{
+    const char *only = getenv("PL_BENCH_ONLY");
+    if (!only || !*only) return 1;
+    size_t len = strlen(group);
+    for (const char *p = only; (p = strstr(p, group)) != NULL; p += len)
+        if ((p == only || p[-1] == ',') && (p[len] == 0 || p[len] == ',')) return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -524,10 +536,12 @@ int main(int argc, char **argv)
     static const size_t eig_full[] = {200, 500, 1000, 2000}, eig_quick[] = {50, 100, 200, 500};
     static const size_t qn_d[] = {20, 50, 100, 200};
     static const size_t bbp_p[] = {20, 200, 2000, 20000};
-    for (int i = 0; i < 4; i++) bench_matvec(&o, quick ? mv_quick[i] : mv_full[i], i == 3);
-    for (int i = 0; i < 4; i++) bench_eigs(&o, quick ? eig_quick[i] : eig_full[i], i == 3);
-    for (int i = 0; i < 4; i++) bench_qnet(&o, quick ? 4000 : 20000, qn_d[i], i == 3);
-    for (int i = 0; i < 4; i++) bench_bbp(&o, bbp_p[i], i == 1);
+    for (int i = 0; i < 4 && want("matvec"); i++)
+        bench_matvec(&o, quick ? mv_quick[i] : mv_full[i], i == 3);
+    for (int i = 0; i < 4 && want("eigs"); i++)
+        bench_eigs(&o, quick ? eig_quick[i] : eig_full[i], i == 3);
+    for (int i = 0; i < 4 && want("qnet"); i++) bench_qnet(&o, quick ? 4000 : 20000, qn_d[i], i == 3);
+    for (int i = 0; i < 4 && want("bbp"); i++) bench_bbp(&o, bbp_p[i], i == 1);
     pl_bench_out_close(&o);
     return 0;
 }
