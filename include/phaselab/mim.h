@@ -193,7 +193,9 @@ pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_
 
 /* ---------------------------------------------------------------- algorithms */
 typedef struct {
-    double damping;     /* weight of the new iterate (1 = none; [TDD+] keep 35% old: 0.65) */
+    double damping;     /* weight of the new g_out (1 = none; [TDD+] keep 35% old: 0.65) */
+    int uniform;        /* 1: V_i = mean_j Chat_j, A_j = -(1/d) sum_i dg_i (asymptotically
+                           equivalent, more stable at finite size); 0: the X_ij^2 weights */
     double tol;         /* stop when ||What_new - What||_F / sqrt(d) < tol */
     size_t maxit;
     double plant;       /* init What = sqrt(plant) W* + sqrt(1-plant) noise */

@@ -430,7 +430,7 @@ static pl_status ratio_gout(const pl_mim_link *l, double y, const double *w, con
     (void)l;
     double Vi[4], ld;
     if (!pl_mim_spd_inv(2, V, Vi, &ld)) return PL_EINVAL;
-    double nv = sqrt(1 + y * y), v[2] = {y / nv, 1 / nv};
+    double nv = hypot(y, 1.0), v[2] = {y / nv, 1 / nv};
     double Viv[2] = {Vi[0] * v[0] + Vi[1] * v[1], Vi[2] * v[0] + Vi[3] * v[1]};
     double a = v[0] * Viv[0] + v[1] * Viv[1];
     double b = w[0] * Viv[0] + w[1] * Viv[1];
@@ -439,7 +439,7 @@ static pl_status ratio_gout(const pl_mim_link *l, double y, const double *w, con
     double E1, E2, E3;
     folded_moments(m, &E1, &E2, &E3);
     if (logZ)
-        *logZ = -log(1 + y * y) - 0.5 * LOG_2PI - 0.5 * ld - 0.5 * (c - b * b / a) +
+        *logZ = -2 * log(nv) - 0.5 * LOG_2PI - 0.5 * ld - 0.5 * (c - b * b / a) +
                 2 * log(s) + log(E1);
     double Et = s * E2 / E1, Et2 = s * s * E3 / E1, var = fmax(Et2 - Et * Et, 0.0);
     double mean[2] = {v[0] * Et, v[1] * Et};
@@ -451,17 +451,17 @@ static pl_status ratio_gout(const pl_mim_link *l, double y, const double *w, con
 static pl_status ratio_G(const pl_mim_link *l, double y, double *G)
 {
     (void)l;
-    double n = 1 + y * y;
-    G[0] = 2 * y * y / n - 1;
-    G[1] = G[2] = 2 * y / n;
-    G[3] = 2 / n - 1;
+    double nv = hypot(y, 1.0), v0 = y / nv, v1 = 1 / nv;
+    G[0] = 2 * v0 * v0 - 1;
+    G[1] = G[2] = 2 * v0 * v1;
+    G[3] = 2 * v1 * v1 - 1;
     return PL_OK;
 }
 
 static double ratio_logm(const pl_mim_link *l, double y)
 {
     (void)l;
-    return -log(M_PI * (1 + y * y));
+    return -log(M_PI) - 2 * log(hypot(y, 1.0));
 }
 
 /* ---------------------------------------------------------------- null: y independent of z */
@@ -777,6 +777,16 @@ static pl_status noisy_gout(const pl_mim_link *l, double y, const double *w, con
                     S[o++] += e * (covs[k][i * p + j] + means[k][i] * means[k][j]);
         }
         lzs = mx;
+    } else if (10 * sd < 1e-9 * fabs(y)) {
+        /* the noise is below the resolution of y: the noise-free channel */
+        if (!closed) return gout0(l, y, w, V, logZ, g, dg);
+        double G[P2];
+        if (logZ) *logZ = l->type->log_marginal(l, y);
+        pl_status st = l->type->G(l, y, G);
+        if (g)
+            for (size_t i = 0; i < p; i++) g[i] = 0;
+        if (dg) memcpy(dg, G, p * p * sizeof *dg);
+        return st;
     } else {
         conv_ctx c = {.l = l, .y = y, .delta = delta, .w = w, .V = V, .use_closed = closed,
                       .st = PL_OK};

@@ -415,7 +415,7 @@ pl_status pl_mim_pca_predict(const pl_mim_rule *r, const pl_mim_threshold *t, do
 pl_mim_se_opts pl_mim_se_default_opts(int informed)
 {
     pl_mim_se_opts o = {.damping = 1.0, .tol = 1e-7, .maxit = 400,
-                        .q0 = informed ? 1 - 1e-4 : 1e-3, .nquad = 0, .nmc = 0, .seed = 12345};
+                        .q0 = informed ? 0.99 : 1e-3, .nquad = 0, .nmc = 0, .seed = 12345};
     return o;
 }
 
