@@ -193,7 +193,8 @@ pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_
 
 /* ---------------------------------------------------------------- algorithms */
 typedef struct {
-    double damping;     /* weight of the new g_out (1 = none; [TDD+] keep 35% old: 0.65) */
+    double damping;     /* weight of the new g_out and dg_out (1 = none; default 0.65 keeps
+                           35% of the old, as [TDD+] do for What) */
     int uniform;        /* 1: V_i = mean_j Chat_j, A_j = -(1/d) sum_i dg_i (asymptotically
                            equivalent, more stable at finite size); 0: the X_ij^2 weights */
     double tol;         /* stop when ||What_new - What||_F / sqrt(d) < tol */

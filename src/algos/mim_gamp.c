@@ -12,7 +12,7 @@
 
 pl_mim_gamp_opts pl_mim_gamp_default_opts(void)
 {
-    pl_mim_gamp_opts o = {.damping = 1.0, .tol = 1e-5, .maxit = 200, .plant = 0.0,
+    pl_mim_gamp_opts o = {.damping = 0.65, .tol = 1e-5, .maxit = 200, .plant = 0.0,
                           .blowup = 1e4, .uniform = 1};
     return o;
 }

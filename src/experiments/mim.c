@@ -302,8 +302,8 @@ static const pl_param_spec gamp_params[G_NP] = {
     LINK_PARAMS,
     [G_ALPHA] = {"alpha", PL_PARAM_REAL, 2.0, 0, 1e4, 1, 0, NULL, "samples per dimension n/d"},
     [G_D] = {"d", PL_PARAM_INT, 1000, 10, 100000, 0, 0, NULL, "dimension"},
-    [G_DAMP] = {"damping", PL_PARAM_REAL, 1.0, 0, 1, 1, 0, NULL,
-                "weight of the new g_out (1: undamped)"},
+    [G_DAMP] = {"damping", PL_PARAM_REAL, 0.65, 0, 1, 1, 0, NULL,
+                "weight of the new g_out, dg_out (1: undamped; 0.65 keeps 35% of the old as [TDD+])"},
     [G_MAXIT] = {"maxit", PL_PARAM_INT, 200, 1, 100000, 0, 0, NULL, "GAMP iterations"},
 };
 static const char *const gamp_metrics[G_NM] = {"m2", "iterations"};

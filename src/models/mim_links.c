@@ -598,10 +598,10 @@ static pl_status numeric_gout(const pl_mim_link *l, double y, const double *w, c
                               double *logZ, double *g, double *dg)
 {
     size_t p = l->p;
-    static const size_t npts[5] = {0, 80, 40, 20, 12};
+    static const size_t npts[5] = {0, 120, 64, 24, 12};
     if (p > 4 || !l->type->likelihood) return PL_EUNSUPPORTED;
     size_t n = npts[p];
-    double x[80], wt[80], L[P2], Vi[P2];
+    double x[120], wt[120], L[P2], Vi[P2];
     pl_status st = pl_gauss_hermite(n, x, wt);
     if (st != PL_OK) return st;
     if (!pl_mim_chol(p, V, L) || !pl_mim_spd_inv(p, V, Vi, NULL)) return PL_EINVAL;
