@@ -282,7 +282,9 @@ static pl_status run_threads(pl_coord *c, const pl_task *tasks, size_t ntasks, i
     for (int i = 0; i < jobs; i++)
         if (pthread_create(&th[i], NULL, pool_worker, &pp) == 0) started++;
     pthread_mutex_lock(&pp.mu);
-    pp.running = started;
+    /* workers that already finished have decremented running: only remove the threads that
+     * never started (assigning `started` here lost those decrements and hung the wait) */
+    pp.running -= jobs - started;
     pl_status st = started ? PL_OK : PL_ENOMEM;
     while (st == PL_OK && (pp.running > 0 || pp.head)) {
         while (!pp.head && pp.running > 0) pthread_cond_wait(&pp.cv, &pp.mu);
