@@ -4,9 +4,13 @@
 #include "phaselab/experiment.h"
 
 extern const pl_experiment pl_exp_bbp;
+extern const pl_experiment pl_exp_mim_threshold, pl_exp_mim_spectral, pl_exp_mim_gamp;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
+    &pl_exp_mim_threshold,
+    &pl_exp_mim_spectral,
+    &pl_exp_mim_gamp,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
