@@ -6,6 +6,7 @@
 
 #include "phaselab/quad.h"
 #include "phaselab/quadnet.h"
+#include "phaselab/rmt.h"
 #include "pl_test.h"
 
 #ifndef M_PI
@@ -62,6 +63,21 @@ static void check_law(double ks, double xi)
         snprintf(what, sizeof what, "k*=%g xi=%g %s", ks, xi, name[w]);
         CHECK_CLOSE(tot, want[w], 1e-8 * fmax(1, want[w]), what);
     }
+    /* the same law from the core's free-convolution code (pl_mpsc, an independent root
+     * selection by subordination) */
+    pl_mpsc ref;
+    CHECK(pl_mpsc_init(&ref, ks, xi) == PL_OK, "pl_mpsc_init");
+    double lo = law.edges[0], hi = law.edges[2 * law.nint - 1];
+    for (int j = 1; j < 20; j++) {
+        double x = lo + (hi - lo) * j / 20.0, rho, h;
+        if (!pl_qn_law_eval(&law, x, &rho, &h)) continue;
+        double rr = pl_mpsc_density(&ref, x), hr = pl_mpsc_hilbert(&ref, x);
+        CHECK(fabs(rho - rr) <= 1e-8 * fmax(1, rr) && fabs(h - hr) <= 1e-8 * fmax(1, fabs(hr)),
+              "k*=%g xi=%g x=%g: rho %.12g vs %.12g, h %.12g vs %.12g", ks, xi, x, rho, rr, h, hr);
+    }
+    CHECK(ref.nedges == 2 * law.nint, "same number of support intervals");
+    for (size_t j = 0; j < 2 * law.nint && j < ref.nedges; j++)
+        CHECK_CLOSE(law.edges[j], ref.edges[j], 1e-9 * fmax(1, fabs(ref.edges[j])), "edge");
     /* the fixed Gauss–Legendre rule against the same identities and against adaptive
      * integration of A and B at a cut inside the support */
     pl_qn_theory th = mk(1, ks, 0.1, 0);

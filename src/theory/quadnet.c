@@ -4,12 +4,12 @@
 
 #include <complex.h>
 #include <float.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "phaselab/rmt.h"
 #include "phaselab/roots.h"
 
 #ifndef M_PI
@@ -151,43 +151,25 @@ int pl_qn_law_eval(const pl_qn_law *law, double x, double *rho, double *h)
     return 1;
 }
 
-/* Real roots of c[0] + c[1] x + ... + c[deg] x^deg (deg <= 8) by the companion matrix, each
- * polished by Newton; returns the count, ascending. The real parts of complex roots go to
- * cre[] (their count in *ncplx, imaginary parts in cim[]). */
+/* Real roots of c[0] + c[1] x + ... + c[deg] x^deg (deg <= 8, pl_poly_roots), ascending;
+ * the real parts and imaginary parts (> 0) of the complex pairs go to cre[], cim[]. */
 static size_t poly_real_roots(const double *c, size_t deg, double *out, double *cre,
                               double *cim, size_t *ncplx)
 {
-    double H[64], wr[8], wi[8];
-    memset(H, 0, sizeof H);
-    for (size_t j = 0; j < deg; j++) H[0 * deg + j] = -c[deg - 1 - j] / c[deg];
-    for (size_t i = 1; i < deg; i++) H[i * deg + i - 1] = 1;
-    lapack_int info = LAPACKE_dhseqr(LAPACK_ROW_MAJOR, 'E', 'N', (lapack_int)deg, 1,
-                                     (lapack_int)deg, H, (lapack_int)deg, wr, wi, NULL,
-                                     (lapack_int)deg);
-    if (info != 0) return 0;
-    size_t nr = 0;
+    double complex z[8];
     *ncplx = 0;
+    if (deg > 8 || pl_poly_roots(c, deg, z) != PL_OK) return 0;
+    size_t nr = 0;
     for (size_t i = 0; i < deg; i++) {
-        if (fabs(wi[i]) > 1e-7 * fmax(1, fabs(wr[i]))) {
-            if (wi[i] > 0) {
-                cre[*ncplx] = wr[i];
-                cim[(*ncplx)++] = wi[i];
+        double re = creal(z[i]), im = cimag(z[i]);
+        if (fabs(im) > 1e-7 * fmax(1, fabs(re))) {
+            if (im > 0) {
+                cre[*ncplx] = re;
+                cim[(*ncplx)++] = im;
             }
             continue;
         }
-        double x = wr[i];
-        for (int it = 0; it < 3; it++) {
-            double p = 0, dp = 0;
-            for (size_t j = deg + 1; j-- > 0;) {
-                dp = dp * x + p;
-                p = p * x + c[j];
-            }
-            if (dp == 0) break;
-            double nx = x - p / dp;
-            if (!isfinite(nx) || fabs(nx - x) > 1e-6 * fmax(1, fabs(x))) break;
-            x = nx;
-        }
-        out[nr++] = x;
+        out[nr++] = re;
     }
     for (size_t i = 1; i < nr; i++)
         for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
