@@ -185,6 +185,8 @@ pl_status pl_qn_solve_alpha(const pl_qn_theory *th, double alpha, pl_qn_state *o
 /* Spectrum of S_hat: density of the nonzero part at y > 0 (rho_xi(y + q) for y + q > b) and
  * the atom 1 - rank at 0. */
 double pl_qn_spectrum_density(const pl_qn_theory *th, const pl_qn_state *st, double y);
+/* Mean of the nonzero part: int_b (x - q) rho / rank. */
+double pl_qn_spectrum_mean(const pl_qn_theory *th, const pl_qn_state *st);
 /* Quantile of the nonzero part: y with int_b^{y+q} rho = u * rank (0 < u < 1). */
 pl_status pl_qn_spectrum_quantile(const pl_qn_theory *th, const pl_qn_state *st, double u,
                                   double *y);

@@ -4,9 +4,15 @@
 #include "phaselab/experiment.h"
 
 extern const pl_experiment pl_exp_bbp;
+extern const pl_experiment pl_exp_quad_erm, pl_exp_quad_threshold, pl_exp_quad_bo,
+    pl_exp_quad_spectrum;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
+    &pl_exp_quad_erm,
+    &pl_exp_quad_threshold,
+    &pl_exp_quad_bo,
+    &pl_exp_quad_spectrum,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }

@@ -679,6 +679,24 @@ double pl_qn_spectrum_density(const pl_qn_theory *th, const pl_qn_state *st, dou
     return rho;
 }
 
+double pl_qn_spectrum_mean(const pl_qn_theory *th, const pl_qn_state *st)
+{
+    if (!(st->rank > 0) || !(st->xi > 0)) return NAN;
+    pl_qn_law law;
+    if (pl_qn_law_init(&law, th->s.kappa_star, st->xi) != PL_OK) return NAN;
+    /* int_b x rho with the rule of pl_qn_integrals */
+    double m1 = 0;
+    for (size_t i = 0; i < law.npiece; i++) {
+        double lo = fmax(law.piece[2 * i], st->b), hi = law.piece[2 * i + 1], L = hi - lo;
+        if (lo >= hi) continue;
+        for (size_t j = 0; j < PL_QN_GL; j++) {
+            double u = th->glx[j], x = lo + L * u * u * (3 - 2 * u), rho, h;
+            if (pl_qn_law_eval(&law, x, &rho, &h)) m1 += th->glw[j] * 6 * L * u * (1 - u) * rho * x;
+        }
+    }
+    return m1 / st->rank - st->q;
+}
+
 typedef struct {
     const pl_qn_theory *th;
     const pl_qn_law *law;
