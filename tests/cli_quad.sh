@@ -47,5 +47,20 @@ for s in fista lbfgs gd; do
     st=$("$bin" run quad-erm d=12 alpha=0.5 solver=$s maxit=200000 tol=1e-5 --no-theory --format csv 2>/dev/null | tail -1 | cut -d, -f4)
     [ "$st" = converged ] && ok || ko "solver $s status '$st'"
 done
+# family 5: stable names and bad input
+for x in quad-width quad-data; do
+    h=$("$bin" theory $x d=20 n=400 p=3 --format csv 2>/dev/null | head -1)
+    for w in d gamma delta lambda_t n p draws err; do
+        printf '%s' ",$h," | grep -q ",$w," && ok || ko "$x header lacks $w: $h"
+    done
+done
+expect_error "p = 30 > d = 20: the width cannot exceed the dimension" run quad-width d=20 p=30
+expect_error "parameter 'lambda_t' = 0 is out of range" run quad-width lambda_t=0
+expect_error "parameter 'n' = 0 is out of range" run quad-data n=0
+"$bin" theory quad-width d=20 n=400 p=3 gamma=0.4 --format json 2>/dev/null | grep -q 'gamma = 0.4 <= 1/2' && ok || ko "gamma <= 1/2 message"
+st=$("$bin" run quad-width d=16 n=256 p=3 --seeds 1 --format csv 2>/dev/null | tail -1 | cut -d, -f4)
+[ "$st" = converged ] && ok || ko "quad-width simulation status '$st'"
+n=$("$bin" theory quad-phase d=40 rho=0.2,0.8 a=1.6,2 --format csv 2>/dev/null | tail -n +2 | grep -c ',converged,')
+[ "$n" = 4 ] && ok || ko "quad-phase cells converged: $n"
 echo "cli_quad: $pass passed, $fail failed"
 [ $fail -eq 0 ]
