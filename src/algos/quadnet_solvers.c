@@ -159,7 +159,11 @@ pl_qn_result pl_qn_fista(const pl_qn_problem *pb, const pl_qn_opts *opts, pl_mat
             /* Sn = prox(Y - step G) */
             for (size_t i = 0; i < d * d; i++) ws.E.data[i] = Y.data[i] - step * G.data[i];
             st = prox_psd(ws.E, step * thr_unit, kmax, &ws, Sn, &rank);
-            if (st == PL_OK) st = pl_qn_sense(pb->X, Sn, Asn, ws.work);
+            /* A(Sn) from the factor Sn = V V^T (rank k): 2 n d k flops instead of 2 n d^2 */
+            if (st == PL_OK && rank == 0) memset(Asn, 0, n * sizeof(double));
+            else if (st == PL_OK)
+                st = pl_qn_sense_factor(pb->X, pl_mat_sub(ws.V, 0, 0, d, rank), Asn,
+                                        pl_mat_sub(ws.work, 0, 0, n, rank));
             if (st != PL_OK) break;
             /* sufficient decrease of the smooth part (backtracking if the Lipschitz
              * estimate was too small) */

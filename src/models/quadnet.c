@@ -54,20 +54,25 @@ pl_status pl_qn_sense_adj(pl_mat X, const double *r, pl_mat R, pl_mat work)
 {
     size_t n = X.rows, d = X.cols;
     if (R.rows != d || R.cols != d || work.rows != n || work.cols != d) return PL_EINVAL;
+    /* X^T diag(r) X = X+^T X+ - X-^T X- with the rows sqrt(|r_mu|) x_mu split by the sign of
+     * r: two symmetric rank-k updates (n d^2 flops in all) instead of one gemm (2 n d^2) */
     double sum = 0, sc = 1 / sqrt((double)d);
+    size_t np = 0, nm = 0;
     for (size_t mu = 0; mu < n; mu++) {
         sum += r[mu];
+        if (r[mu] == 0) continue;
+        double s = sqrt(fabs(r[mu]));
+        double *t = r[mu] > 0 ? &PL_AT(work, np++, 0) : &PL_AT(work, n - 1 - nm++, 0);
         const double *x = &PL_AT(X, mu, 0);
-        double *t = &PL_AT(work, mu, 0);
-        for (size_t j = 0; j < d; j++) t[j] = r[mu] * x[j];
+        for (size_t j = 0; j < d; j++) t[j] = s * x[j];
     }
-    pl_status st = pl_gemm(PL_TRANS, PL_NOTRANS, sc, X, work, 0.0, R);
+    pl_status st = PL_OK;
+    if (np > 0) st = pl_syrk(PL_TRANS, sc, pl_mat_sub(work, 0, 0, np, d), 0.0, R);
+    else pl_mat_set_zero(R);
+    if (st == PL_OK && nm > 0)
+        st = pl_syrk(PL_TRANS, -sc, pl_mat_sub(work, n - nm, 0, nm, d), 1.0, R);
     if (st != PL_OK) return st;
-    for (size_t i = 0; i < d; i++) {
-        PL_AT(R, i, i) -= sum * sc;
-        for (size_t j = i + 1; j < d; j++) /* exact symmetry */
-            PL_AT(R, i, j) = PL_AT(R, j, i) = 0.5 * (PL_AT(R, i, j) + PL_AT(R, j, i));
-    }
+    for (size_t i = 0; i < d; i++) PL_AT(R, i, i) -= sum * sc;
     return PL_OK;
 }
 
