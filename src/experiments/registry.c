@@ -5,12 +5,22 @@
 
 extern const pl_experiment pl_exp_bbp;
 extern const pl_experiment pl_exp_mim_threshold, pl_exp_mim_spectral, pl_exp_mim_gamp;
+extern const pl_experiment pl_exp_quad_erm, pl_exp_quad_threshold, pl_exp_quad_bo,
+    pl_exp_quad_spectrum;
+extern const pl_experiment pl_exp_quad_width, pl_exp_quad_data, pl_exp_quad_phase;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
     &pl_exp_mim_threshold,
     &pl_exp_mim_spectral,
     &pl_exp_mim_gamp,
+    &pl_exp_quad_erm,
+    &pl_exp_quad_threshold,
+    &pl_exp_quad_bo,
+    &pl_exp_quad_spectrum,
+    &pl_exp_quad_width,
+    &pl_exp_quad_data,
+    &pl_exp_quad_phase,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
