@@ -4,9 +4,13 @@
 #include "phaselab/experiment.h"
 
 extern const pl_experiment pl_exp_bbp;
+extern const pl_experiment pl_exp_bo_channel;
+extern const pl_experiment pl_exp_bo_width;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
+    &pl_exp_bo_channel,
+    &pl_exp_bo_width,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
