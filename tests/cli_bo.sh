@@ -25,5 +25,14 @@ ok "delta 0 rejected" '[[ $rc -ne 0 && "$out" == *"out of range"* ]]'
 # guides: two extra theory branches
 n=$("$bin" theory bo-width guides=1 --format csv 2>/dev/null | tail -n +2 | wc -l)
 ok "guides rows" '[[ $n -eq 3 ]]'
+# simulations run end to end at tiny sizes (sim record + theory record)
+out=$("$bin" run bo-student d=10 k=5 alpha=1 epochs=5 ntest=200 --format csv 2>/dev/null)
+ok "bo-student tiny" '[[ $(printf "%s\n" "$out" | grep -c "sim:adam,0,converged") -eq 1 && "$out" == *"bo-student,theory"* ]]'
+out=$("$bin" run bo-hmc d=10 k=5 alpha=0.5 samples=10 keep=5 ntest=200 --format csv 2>/dev/null)
+ok "bo-hmc tiny" '[[ $(printf "%s\n" "$out" | grep -c "sim:hmc,0,converged") -eq 1 ]]'
+out=$("$bin" run bo-student d=10 k=20 2>&1 >/dev/null); rc=$?
+ok "bo-student k > d rejected" '[[ $rc -ne 0 && "$out" == *"k = 20 > d = 10"* ]]'
+out=$("$bin" run bo-hmc samples=10 keep=20 2>&1 >/dev/null); rc=$?
+ok "bo-hmc keep > samples rejected" '[[ $rc -ne 0 && "$out" == *"exceeds samples"* ]]'
 echo "cli_bo: $pass passed, $fail failed"
 [ $fail -eq 0 ]

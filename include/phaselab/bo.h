@@ -34,6 +34,7 @@ typedef struct {
     pl_fn1 df;
     int smooth;        /* analytic: Gauss–Hermite coefficients converge fast; else adaptive */
     const char *help;
+    void (*fdf)(double x, double *f, double *df); /* both at once (hot loops) */
 } pl_bo_act_type;
 
 /* Table of built-ins: "tanh2-nolin" (tanh(2x) - mu1 x, the paper's theory/HMC sigma),

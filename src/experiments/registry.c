@@ -6,11 +6,15 @@
 extern const pl_experiment pl_exp_bbp;
 extern const pl_experiment pl_exp_bo_channel;
 extern const pl_experiment pl_exp_bo_width;
+extern const pl_experiment pl_exp_bo_student;
+extern const pl_experiment pl_exp_bo_hmc;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
     &pl_exp_bo_channel,
     &pl_exp_bo_width,
+    &pl_exp_bo_student,
+    &pl_exp_bo_hmc,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }

@@ -32,20 +32,57 @@ static double dhe3(double x, void *c) { (void)c; return (3.0 * x * x - 3.0) / sq
 static double sin_nolin(double x, void *c) { (void)c; return sin(x) - PL_BO_EXP_M_HALF * x; }
 static double dsin_nolin(double x, void *c) { (void)c; return cos(x) - PL_BO_EXP_M_HALF; }
 
+static void fdf_tanh2(double x, double *f, double *df)
+{
+    double t = tanh(2.0 * x);
+    *f = t;
+    *df = 2.0 * (1.0 - t * t);
+}
+static void fdf_tanh2_nolin(double x, double *f, double *df)
+{
+    double t = tanh(2.0 * x);
+    *f = t - PL_BO_TANH2_MU1 * x;
+    *df = 2.0 * (1.0 - t * t) - PL_BO_TANH2_MU1;
+}
+static void fdf_relu(double x, double *f, double *df)
+{
+    *f = relu(x, NULL);
+    *df = drelu(x, NULL);
+}
+static void fdf_relu_nolin(double x, double *f, double *df)
+{
+    *f = relu_nolin(x, NULL);
+    *df = drelu_nolin(x, NULL);
+}
+static void fdf_he3(double x, double *f, double *df)
+{
+    *f = he3(x, NULL);
+    *df = dhe3(x, NULL);
+}
+static void fdf_sin_nolin(double x, double *f, double *df)
+{
+    *f = sin(x) - PL_BO_EXP_M_HALF * x;
+    *df = cos(x) - PL_BO_EXP_M_HALF;
+}
+
 static const pl_bo_act_type act_tanh2_nolin = {
     "tanh2-nolin", tanh2_nolin, dtanh2_nolin, 1,
-    "tanh(2x) - mu1 x, mu1 = E[z tanh 2z] = 0.729478 (the paper's theory and HMC activation)"};
+    "tanh(2x) - mu1 x, mu1 = E[z tanh 2z] = 0.729478 (the paper's theory and HMC activation)",
+    fdf_tanh2_nolin};
 static const pl_bo_act_type act_tanh2 = {"tanh2", tanh2, dtanh2, 1,
-                                         "tanh(2x) with its linear part (the paper's Adam runs)"};
+                                         "tanh(2x) with its linear part (the paper's Adam runs)",
+                                         fdf_tanh2};
 static const pl_bo_act_type act_relu_nolin = {
     "relu-nolin", relu_nolin, drelu_nolin, 0,
-    "max(0,x) - 1/sqrt(2 pi) - x/2 (constant and linear parts removed; kink: slow series)"};
-static const pl_bo_act_type act_relu = {"relu", relu, drelu, 0, "max(0, x)"};
+    "max(0,x) - 1/sqrt(2 pi) - x/2 (constant and linear parts removed; kink: slow series)",
+    fdf_relu_nolin};
+static const pl_bo_act_type act_relu = {"relu", relu, drelu, 0, "max(0, x)", fdf_relu};
 static const pl_bo_act_type act_he3 = {"he3", he3, dhe3, 1,
-                                       "(x^3 - 3x)/sqrt(6): g(q) = q^3 exactly"};
+                                       "(x^3 - 3x)/sqrt(6): g(q) = q^3 exactly", fdf_he3};
 static const pl_bo_act_type act_sin_nolin = {
     "sin-nolin", sin_nolin, dsin_nolin, 1,
-    "sin x - e^{-1/2} x: g(q) = e^{-1} (sinh q - q) exactly"};
+    "sin x - e^{-1/2} x: g(q) = e^{-1} (sinh q - q) exactly",
+    fdf_sin_nolin};
 
 const pl_bo_act_type *const pl_bo_act_types[] = {
     &act_tanh2_nolin, &act_tanh2, &act_relu_nolin, &act_relu, &act_he3, &act_sin_nolin, NULL,

@@ -534,7 +534,9 @@ pl_status pl_bo_solve_weighted(const pl_bo_channel *ch, size_t m, const double *
     }
     weighted_ctx wc = {ch, m, w, s, c, delta, sorted && ch->branches <= 1, wtail,
                        ch->l_s < ch->l_e ? ch->l_s : ch->l_e};
-    double hi = (ch->g1 - ch->g0) * sumw;
+    /* F <= (g1 - g0) sum w; the margin keeps h(hi) < 0 despite rounding when nothing is
+     * learned (then eps = (g1 - g0) sum w is the fixed point) */
+    double hi = (ch->g1 - ch->g0) * sumw * (1.0 + 1e-9);
     pl_status st = fp_bisect(weighted_map, &wc, hi, &o, res);
     if (isfinite(res->eps)) {
         weighted_F(&wc, res->eps, qq);
@@ -678,7 +680,7 @@ pl_status pl_bo_solve_density(const pl_bo_channel *ch, pl_bo_profile prof, doubl
     if (prof == PL_BO_EXP && !(param > 0.0)) return res->status = PL_EINVAL;
     if (ch->branches > 1) return res->status = PL_EUNSUPPORTED;
     density_ctx d = {ch, prof, param, c, delta, delta};
-    pl_status st = fp_bisect(dens_map, &d, ch->g1 - ch->g0, &o, res);
+    pl_status st = fp_bisect(dens_map, &d, (ch->g1 - ch->g0) * (1.0 + 1e-9), &o, res);
     if (isfinite(res->eps)) {
         double ts, I;
         dens_F(&d, res->eps, &ts, &I);
