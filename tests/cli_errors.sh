@@ -26,7 +26,7 @@ expect_error "'abc' is not a number" run bbp beta=abc
 expect_error "'2.5' is not an integer" run bbp d=2.5
 expect_error "cannot open or create" run bbp d=10 --store /nonexistent-dir/x.db
 expect_error "--seeds needs a non-negative integer" run bbp --seeds -3
-expect_error "--format must be table, csv or json" run bbp --format xml
+expect_error "--format must be table, csv, json or none" run bbp --format xml
 expect_error "unknown option '--sedes'" run bbp --sedes 3
 expect_error "unknown command 'rn' (did you mean 'run'?)" rn bbp
 expect_error "plot file 'x.gif': use a .png, .svg or .pdf name" run bbp d=10 --plot x.gif

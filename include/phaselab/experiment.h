@@ -20,6 +20,7 @@
 #define PL_MAX_PARAMS 24
 #define PL_MAX_METRICS 32
 #define PL_MSG_LEN 200
+#define PL_MAX_STATE 64 /* doubles of theory state carried along a continuation */
 
 typedef enum { PL_PARAM_REAL = 0, PL_PARAM_INT, PL_PARAM_CHOICE } pl_param_type;
 
@@ -83,6 +84,14 @@ struct pl_experiment {
                           pl_records *out);
     /* Theory predictions at point p; NULL if simulation-only. */
     pl_status (*theory)(const pl_experiment *e, const pl_params *p, pl_records *out);
+    /* Optional: theory with a warm start, used by sweeps that continue along a parameter
+     * (forward or backward), so that hysteresis and spinodals show. state_in is the state the
+     * previous point of the chain returned (NULL and nstate_in = 0 for a cold start); the
+     * function writes its final state (at most PL_MAX_STATE doubles) into state_out and its
+     * length into *nstate_out (0 when it has none worth carrying, e.g. after a failure). */
+    pl_status (*theory_warm)(const pl_experiment *e, const pl_params *p, const double *state_in,
+                             size_t nstate_in, double *state_out, size_t *nstate_out,
+                             pl_records *out);
 };
 
 /* registry */

@@ -41,4 +41,21 @@ typedef struct {
 pl_status pl_plot_lines(const char *file, const pl_experiment *e, const pl_records *recs,
                         const pl_plot_opts *o, char *err, size_t errlen);
 
+/* Heat map of a metric over two parameters (a phase diagram): colour = mean of the metric
+ * (theory records when source is "theory", else the simulation mean of that source, NULL: the
+ * simulation if any else the theory), with ncontours contour lines (0: none) and a colour bar.
+ * Cells of the grid with no value are left blank. */
+typedef struct {
+    const char *x, *y;    /* parameters on the axes */
+    const char *z;        /* metric */
+    const char *source;
+    int logx, logy, logz;
+    int ncontours;
+    int width, height;
+    const char *title;
+} pl_heatmap_opts;
+
+pl_status pl_plot_heatmap(const char *file, const pl_experiment *e, const pl_records *recs,
+                          const pl_heatmap_opts *o, char *err, size_t errlen);
+
 #endif

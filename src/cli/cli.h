@@ -11,6 +11,8 @@ const pl_experiment *pl_cli_find_experiment(const char *name);
 int pl_cmd_run(int argc, char **argv, int theory_only);
 int pl_cmd_export(int argc, char **argv);
 int pl_cmd_plot(int argc, char **argv);
+int pl_cmd_threshold(int argc, char **argv);
+int pl_cmd_unlock(int argc, char **argv);
 /* Parse a non-negative integer option value; returns 0 on success. */
 int pl_cli_parse_count(const char *opt, const char *text, long *out);
 

@@ -44,7 +44,7 @@ int pl_cmd_export(int argc, char **argv)
     if (exp && !(e = pl_cli_find_experiment(exp))) return 2;
     pl_store *s;
     char err[512];
-    if (pl_store_open(store_path, &s, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
+    if (pl_store_open_mode(store_path, PL_STORE_READ, &s, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
     export_ctx x = {jsonl, NULL, 0};
     pl_status st = pl_store_each(s, e, export_record, &x);
     pl_store_close(&s);
@@ -63,14 +63,26 @@ static int collect(const pl_experiment *e, const pl_record *rec, void *ctx)
 
 int pl_cmd_plot(int argc, char **argv)
 {
-    const char *store_path = NULL, *exp = NULL, *x = NULL, *y = NULL, *out = NULL;
-    int logx = -1, logy = -1;
+    const char *store_path = NULL, *exp = NULL, *x = NULL, *y = NULL, *out = NULL, *z = NULL;
+    const char *source = NULL;
+    int logx = -1, logy = -1, logz = 0;
+    long width = 0, height = 0, contours = 8;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--store") == 0 && i + 1 < argc) store_path = argv[++i];
         else if (strcmp(a, "--x") == 0 && i + 1 < argc) x = argv[++i];
         else if (strcmp(a, "--y") == 0 && i + 1 < argc) y = argv[++i];
         else if (strcmp(a, "--out") == 0 && i + 1 < argc) out = argv[++i];
+        else if (strcmp(a, "--z") == 0 && i + 1 < argc) z = argv[++i];
+        else if (strcmp(a, "--source") == 0 && i + 1 < argc) source = argv[++i];
+        else if (strcmp(a, "--logz") == 0) logz = 1;
+        else if (strcmp(a, "--width") == 0 && i + 1 < argc) {
+            if (pl_cli_parse_count(a, argv[++i], &width)) return 2;
+        } else if (strcmp(a, "--height") == 0 && i + 1 < argc) {
+            if (pl_cli_parse_count(a, argv[++i], &height)) return 2;
+        } else if (strcmp(a, "--contours") == 0 && i + 1 < argc) {
+            if (pl_cli_parse_count(a, argv[++i], &contours)) return 2;
+        }
         else if (strcmp(a, "--logx") == 0) logx = 1;
         else if (strcmp(a, "--logy") == 0) logy = 1;
         else if (a[0] != '-' && !exp) exp = a;
@@ -87,7 +99,7 @@ int pl_cmd_plot(int argc, char **argv)
     }
     pl_store *s;
     char err[512];
-    if (pl_store_open(store_path, &s, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
+    if (pl_store_open_mode(store_path, PL_STORE_READ, &s, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
     pl_records recs;
     pl_records_init(&recs);
     pl_status st = pl_store_each(s, e, collect, &recs);
@@ -97,10 +109,23 @@ int pl_cmd_plot(int argc, char **argv)
         rc = pl_cli_error("plot: %s", pl_strerror(st));
     } else if (recs.n == 0) {
         rc = pl_cli_error("plot: the store has no records of '%s'", e->name);
+    } else if (z) {
+        if (!x || !y) {
+            rc = pl_cli_error("plot: a heat map (--z %s) needs --x PARAM and --y PARAM", z);
+        } else {
+            pl_heatmap_opts ho = {.x = x, .y = y, .z = z, .source = source, .logx = logx > 0,
+                                  .logy = logy > 0, .logz = logz, .ncontours = (int)contours,
+                                  .width = (int)width, .height = (int)height};
+            if (pl_plot_heatmap(out, e, &recs, &ho, err, sizeof err) != PL_OK)
+                rc = pl_cli_error("%s", err);
+            else
+                fprintf(stderr, "plot written to %s\n", out);
+        }
     } else {
         pl_plot_opts po = {.x = x ? x : e->plot_x, .y = y ? y : e->plot_y,
                            .logx = logx >= 0 ? logx : e->plot_logx,
-                           .logy = logy >= 0 ? logy : e->plot_logy};
+                           .logy = logy >= 0 ? logy : e->plot_logy,
+                           .width = (int)width, .height = (int)height};
         if (pl_plot_lines(out, e, &recs, &po, err, sizeof err) != PL_OK)
             rc = pl_cli_error("%s", err);
         else
@@ -108,4 +133,14 @@ int pl_cmd_plot(int argc, char **argv)
     }
     pl_records_free(&recs);
     return rc;
+}
+
+int pl_cmd_unlock(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "--store") != 0)
+        return pl_cli_error("usage: phaselab unlock --store FILE");
+    char err[512];
+    if (pl_store_unlock(argv[1], err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
+    fprintf(stderr, "store %s unlocked\n", argv[1]);
+    return 0;
 }

@@ -4,8 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+#ifdef PL_HAVE_MPI
+#include <mpi.h>
+/* Initialise MPI only when started by a launcher (mpirun / srun), not for a plain run. */
+static int under_mpi_launcher(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK");
+}
+#endif
 
 static const char *const usage_text =
     "usage: phaselab <command> [arguments]\n"
@@ -17,11 +27,20 @@ static const char *const usage_text =
     "  help EXP                     an experiment's parameters (defaults, ranges, meaning)\n"
     "  run EXP [key=value ...]      simulation + theory over the grid of the given values\n"
     "      [--seeds N] [--seed-base S] [--store FILE] [--plot FILE.png|.svg|.pdf]\n"
-    "      [--format table|csv|json] [--default-sweep] [--no-theory] [--x P] [--y M,...]\n"
-    "      [--logx] [--logy]\n"
+    "      [--format table|csv|json|none] [--default-sweep] [--no-theory] [--x P] [--y M,...]\n"
+    "      [--logx] [--logy] [--jobs J (default: all cores)] [--blas-threads T (default 1)]\n"
+    "      [--direction up|down] [--continue PARAM]\n"
+    "      [--config FILE.json]\n"
+    "  sweep EXP [key=value ...]    the same as run (under mpirun: rank 0 coordinates and\n"
+    "                               writes the store, the other ranks compute)\n"
     "  theory EXP [key=value ...]   theory only (same options as run)\n"
+    "  threshold EXP --param P --metric M (--above L | --below L) [--lo A --hi B]\n"
+    "      [--source theory|sim] [--seeds N] [--tol T] [key=value ...]\n"
+    "                               bisect P for where M crosses the level L\n"
     "  export --store FILE [--csv|--jsonl] [--experiment EXP]\n"
     "  plot --store FILE EXP [--x PARAM] [--y METRIC[,METRIC]] [--out FILE] [--logx] [--logy]\n"
+    "      [--z METRIC (heat map over --x and --y parameters)] [--width W] [--height H]\n"
+    "  unlock --store FILE          remove the writer lock of a run that is gone\n"
     "\n"
     "A value may be a list (alpha=0.5,1,2) or a range start:stop:step (alpha=0.2:2:0.1);\n"
     "run then sweeps the Cartesian product of the grids. With --store, records are written\n"
@@ -94,7 +113,22 @@ static int cmd_help(int argc, char **argv)
     return 0;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+#ifdef PL_HAVE_MPI
+    int mpi = under_mpi_launcher();
+    if (mpi) MPI_Init(&argc, &argv);
+    int rc = dispatch(argc, argv);
+    if (mpi) MPI_Finalize();
+    return rc;
+#else
+    return dispatch(argc, argv);
+#endif
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -111,11 +145,15 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "list") == 0) return cmd_list();
-    if (strcmp(cmd, "run") == 0) return pl_cmd_run(argc - 2, argv + 2, 0);
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "sweep") == 0)
+        return pl_cmd_run(argc - 2, argv + 2, 0);
+    if (strcmp(cmd, "threshold") == 0) return pl_cmd_threshold(argc - 2, argv + 2);
+    if (strcmp(cmd, "unlock") == 0) return pl_cmd_unlock(argc - 2, argv + 2);
     if (strcmp(cmd, "theory") == 0) return pl_cmd_run(argc - 2, argv + 2, 1);
     if (strcmp(cmd, "export") == 0) return pl_cmd_export(argc - 2, argv + 2);
     if (strcmp(cmd, "plot") == 0) return pl_cmd_plot(argc - 2, argv + 2);
-    const char *cmds[] = {"list", "help", "run", "theory", "export", "plot"};
+    const char *cmds[] = {"list", "help", "run", "sweep", "theory", "threshold", "export",
+                          "plot", "unlock"};
     const char *near = pl_closest_name(cmd, cmds, sizeof cmds / sizeof cmds[0]);
     if (near) return pl_cli_error("unknown command '%s' (did you mean '%s'?)", cmd, near);
     return pl_cli_error("unknown command '%s' (see: phaselab --help)", cmd);

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "phaselab/store.h"
 
 struct pl_store {
     sqlite3 *db;
     sqlite3_stmt *has, *load, *ins;
+    int locked; /* this process holds the writer lock */
     char path[1024];
 };
 
@@ -21,8 +24,10 @@ static const char *const schema_sql =
     " id INTEGER PRIMARY KEY, experiment TEXT NOT NULL, cell TEXT NOT NULL,"
     " params TEXT NOT NULL, seed INTEGER NOT NULL, idx INTEGER NOT NULL, source TEXT NOT NULL,"
     " status TEXT NOT NULL, message TEXT NOT NULL DEFAULT '', metrics TEXT NOT NULL,"
-    " wall REAL, version TEXT NOT NULL, created TEXT NOT NULL,"
+    " wall REAL, version TEXT NOT NULL, created TEXT NOT NULL, state TEXT,"
     " UNIQUE(experiment, cell, seed, idx));"
+    "CREATE TABLE IF NOT EXISTS lock(id INTEGER PRIMARY KEY CHECK(id = 1), pid INTEGER NOT NULL,"
+    " host TEXT NOT NULL, started TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, command TEXT NOT NULL,"
     " config TEXT, version TEXT NOT NULL, started TEXT NOT NULL);";
 
@@ -100,20 +105,86 @@ static pl_status check_or_init(pl_store *s, char *err, size_t errlen)
     return PL_OK;
 }
 
+/* Take the single-writer lock, or report who holds it. A lock left by a process of this host
+ * that no longer runs (killed) is taken over. */
+static pl_status take_lock(pl_store *s, char *err, size_t errlen)
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, PL_EBUSY, err, errlen, "cannot lock");
+    sqlite3_stmt *q = NULL;
+    pl_status st = PL_OK;
+    if (sqlite3_prepare_v2(s->db, "SELECT pid, host, started FROM lock WHERE id = 1", -1, &q,
+                           NULL) != SQLITE_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return fail(s, PL_ESTORE, err, errlen, "unexpected layout");
+    }
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        long pid = (long)sqlite3_column_int64(q, 0);
+        const char *h = (const char *)sqlite3_column_text(q, 1);
+        int same_host = strcmp(h, host) == 0;
+        int alive = !same_host || (pid != (long)getpid() && kill((pid_t)pid, 0) == 0);
+        if (alive) {
+            snprintf(err, errlen,
+                     "store '%s' is being written by another phaselab run (pid %ld on %s since "
+                     "%s); wait for it, or if that run is gone: phaselab unlock --store %s",
+                     s->path, pid, h, (const char *)sqlite3_column_text(q, 2), s->path);
+            st = PL_EBUSY;
+        }
+    }
+    sqlite3_finalize(q);
+    if (st == PL_OK) {
+        char ts[32], sql[600];
+        now_iso(ts, sizeof ts);
+        char *hq = sqlite3_mprintf("%Q", host);
+        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO lock VALUES(1, %ld, %s, '%s')",
+                 (long)getpid(), hq, ts);
+        sqlite3_free(hq);
+        if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            st = fail(s, PL_EIO, err, errlen, "cannot lock");
+    }
+    if (st == PL_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        st = fail(s, PL_EIO, err, errlen, "cannot lock");
+    if (st != PL_OK) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->locked = st == PL_OK;
+    return st;
+}
+
+pl_status pl_store_unlock(const char *path, char *err, size_t errlen)
+{
+    pl_store *s;
+    pl_status st = pl_store_open_mode(path, PL_STORE_READ, &s, err, errlen);
+    if (st != PL_OK) return st;
+    if (sqlite3_exec(s->db, "DELETE FROM lock", NULL, NULL, NULL) != SQLITE_OK)
+        st = fail(s, PL_EIO, err, errlen, "cannot unlock");
+    pl_store_close(&s);
+    return st;
+}
+
 pl_status pl_store_open(const char *path, pl_store **out, char *err, size_t errlen)
+{
+    return pl_store_open_mode(path, PL_STORE_WRITE, out, err, errlen);
+}
+
+pl_status pl_store_open_mode(const char *path, pl_store_mode mode, pl_store **out, char *err,
+                             size_t errlen)
 {
     *out = NULL;
     pl_store *s = calloc(1, sizeof *s);
     if (!s) return PL_ENOMEM;
     snprintf(s->path, sizeof s->path, "%s", path);
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int flags = SQLITE_OPEN_READWRITE | (mode == PL_STORE_WRITE ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
     if (rc != SQLITE_OK) {
-        pl_status st = fail(s, PL_EIO, err, errlen, "cannot open or create");
+        pl_status st = fail(s, PL_EIO, err, errlen,
+                            mode == PL_STORE_WRITE ? "cannot open or create" : "cannot open");
         pl_store_close(&s);
         return st;
     }
     sqlite3_busy_timeout(s->db, 10000);
     pl_status st = check_or_init(s, err, errlen);
+    if (st == PL_OK && mode == PL_STORE_WRITE) st = take_lock(s, err, errlen);
     if (st == PL_OK && sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                                     NULL, NULL, NULL) != SQLITE_OK)
         st = fail(s, PL_EIO, err, errlen, "cannot set WAL mode");
@@ -123,13 +194,13 @@ pl_status pl_store_open(const char *path, pl_store **out, char *err, size_t errl
                             "LIMIT 1",
                             -1, &s->has, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(s->db,
-                            "SELECT source, status, message, metrics, wall FROM records WHERE "
+                            "SELECT source, status, message, metrics, wall, state FROM records WHERE "
                             "experiment=?1 AND cell=?2 AND seed=?3 ORDER BY idx",
                             -1, &s->load, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(s->db,
                             "INSERT INTO records(experiment, cell, params, seed, idx, source, "
-                            "status, message, metrics, wall, version, created) "
-                            "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                            "status, message, metrics, wall, version, created, state) "
+                            "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
                             -1, &s->ins, NULL) != SQLITE_OK))
         st = fail(s, PL_ESTORE, err, errlen, "unexpected layout");
     if (st != PL_OK) {
@@ -144,6 +215,7 @@ void pl_store_close(pl_store **sp)
 {
     if (!sp || !*sp) return;
     pl_store *s = *sp;
+    if (s->locked) sqlite3_exec(s->db, "DELETE FROM lock", NULL, NULL, NULL);
     sqlite3_finalize(s->has);
     sqlite3_finalize(s->load);
     sqlite3_finalize(s->ins);
@@ -214,11 +286,37 @@ static void fill_record(const pl_experiment *e, sqlite3_stmt *q, int col0, pl_re
     rec->wall = sqlite3_column_double(q, col0 + 4);
 }
 
+static size_t state_from_json(const char *json, double *state)
+{
+    size_t n = 0;
+    cJSON *a = json ? cJSON_Parse(json) : NULL, *it;
+    cJSON_ArrayForEach(it, a)
+    {
+        if (n < PL_MAX_STATE) state[n++] = cJSON_IsNumber(it) ? it->valuedouble : NAN;
+    }
+    cJSON_Delete(a);
+    return n;
+}
+
+static char *state_to_json(const double *state, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        char b[40];
+        pl_format_exact(b, sizeof b, state[i]);
+        cJSON_AddItemToArray(a, isfinite(state[i]) ? cJSON_CreateRaw(b) : cJSON_CreateNull());
+    }
+    char *s = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return s;
+}
+
 pl_status pl_store_load(pl_store *s, const pl_experiment *e, const pl_params *p, long seed,
-                        pl_records *out)
+                        pl_records *out, double *state, size_t *nstate)
 {
     bind_cell(s->load, e, p, seed);
     int rc;
+    if (nstate) *nstate = 0;
     while ((rc = sqlite3_step(s->load)) == SQLITE_ROW) {
         pl_record *rec = pl_records_add(out, p, "", seed);
         if (!rec) {
@@ -226,14 +324,18 @@ pl_status pl_store_load(pl_store *s, const pl_experiment *e, const pl_params *p,
             return PL_ENOMEM;
         }
         fill_record(e, s->load, 0, rec);
+        if (state && nstate && sqlite3_column_type(s->load, 5) == SQLITE_TEXT)
+            *nstate = state_from_json((const char *)sqlite3_column_text(s->load, 5), state);
     }
     sqlite3_reset(s->load);
     return rc == SQLITE_DONE ? PL_OK : PL_ESTORE;
 }
 
-pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *recs, size_t n)
+pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *recs, size_t n,
+                       const double *state, size_t nstate)
 {
     if (n == 0) return PL_OK;
+    char *stj = nstate ? state_to_json(state, nstate) : NULL;
     char ts[32];
     now_iso(ts, sizeof ts);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return PL_EBUSY;
@@ -254,6 +356,7 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
             sqlite3_bind_double(s->ins, 10, r->wall);
             sqlite3_bind_text(s->ins, 11, PL_VERSION, -1, SQLITE_STATIC);
             sqlite3_bind_text(s->ins, 12, ts, -1, SQLITE_TRANSIENT);
+            if (stj && i == n - 1) sqlite3_bind_text(s->ins, 13, stj, -1, SQLITE_TRANSIENT);
             int rc = sqlite3_step(s->ins);
             if (rc != SQLITE_DONE) st = rc == SQLITE_CONSTRAINT ? PL_EINVAL : PL_EIO;
             sqlite3_reset(s->ins);
@@ -263,6 +366,7 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
     }
     if (st == PL_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) st = PL_EIO;
     if (st != PL_OK) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    free(stj);
     return st;
 }
 
@@ -295,6 +399,15 @@ pl_status pl_store_each(pl_store *s, const pl_experiment *e, pl_store_visit visi
     return st;
 }
 
+void pl_format_exact(char *buf, size_t len, double v)
+{
+    /* the shortest of %.15g, %.16g, %.17g that reads back to the same double */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
 char *pl_params_json(const pl_experiment *e, const pl_params *p)
 {
     cJSON *o = cJSON_CreateObject();
@@ -305,7 +418,9 @@ char *pl_params_json(const pl_experiment *e, const pl_params *p)
             cJSON_AddStringToObject(o, e->params[i].name,
                                     pl_param_choice_name(e, (int)i, p->v[i], b, sizeof b));
         } else {
-            cJSON_AddNumberToObject(o, e->params[i].name, p->v[i]);
+            char b[40];
+            pl_format_exact(b, sizeof b, p->v[i]);
+            cJSON_AddRawToObject(o, e->params[i].name, b);
         }
     }
     char *s = cJSON_PrintUnformatted(o);
@@ -318,8 +433,10 @@ char *pl_metrics_json(const pl_experiment *e, const pl_record *rec)
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     for (size_t k = 0; k < e->n_metrics; k++) {
+        char b[40];
+        pl_format_exact(b, sizeof b, rec->metric[k]);
         if (isfinite(rec->metric[k]))
-            cJSON_AddNumberToObject(o, e->metrics[k], rec->metric[k]);
+            cJSON_AddRawToObject(o, e->metrics[k], b);
         else
             cJSON_AddNullToObject(o, e->metrics[k]);
     }
