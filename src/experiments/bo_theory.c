@@ -107,7 +107,7 @@ const pl_experiment pl_exp_bo_channel = {
     .n_params = NCP,
     .metrics = ch_metrics,
     .n_metrics = NCM,
-    .default_sweep = "l=10:40:0.25",
+    .default_sweep = "l=10:40:0.5",
     .default_seeds = 1,
     .plot_x = "l",
     .plot_y = "m_e,m_fixed",
@@ -129,6 +129,7 @@ enum {
     WM_SLOPE,
     WM_LAW,
     WM_PINNED,
+    WM_REGIME,
     NWM
 };
 
@@ -154,7 +155,7 @@ static const pl_param_spec w_params[NWP] = {
 };
 static const char *const w_metrics[NWM] = {
     "eps_bo", "k_c",      "eps_one_shot", "delta_eff", "kc_d_over_n", "ratio",
-    "guide_fl", "guide_ref", "slope_local", "slope_law", "pinned"};
+    "guide_fl", "guide_ref", "slope_local", "slope_law", "pinned", "regime"};
 
 static const char *w_check(const pl_params *p, char *buf, size_t len)
 {
@@ -238,6 +239,8 @@ static pl_status w_theory(const pl_experiment *e, const pl_params *p, pl_records
     rec->metric[WM_KCDN] = r.k_c / nd;
     rec->metric[WM_RATIO] = r.eps / (r.k_c / nd);
     rec->metric[WM_PINNED] = r.pinned;
+    /* 1: feature learning (k_c < k), 2: refinement (every feature learned) */
+    rec->metric[WM_REGIME] = r.k_c < (double)k ? 1.0 : 2.0;
     double fl = NAN, ref = NAN;
     double beta = prof == PL_BO_POWER ? p->v[W_BETA] : NAN;
     pl_bo_guides(&ch, beta, k, nd, p->v[W_DELTA], &fl, &ref);
@@ -294,7 +297,8 @@ const pl_experiment pl_exp_bo_width = {
         "kc_d_over_n = k_c d/n and ratio = eps/(k_c d/n) (Theta(1) in both regimes); "
         "guide_fl = asymptotic feature-learning law (∝ n^(1/(2beta)-1), beta > 1/2), "
         "guide_ref = k d delta/(n - k d) (refinement); slope_local = d ln eps/d ln n; "
-        "slope_law = 1/(2 beta) - 1; pinned = 1 when eps sits on a jump of the map.",
+        "slope_law = 1/(2 beta) - 1; pinned = 1 when eps sits on a jump of the map; regime "
+        "= 1 (feature learning, k_c < k) or 2 (refinement, k_c = k).",
     .params = w_params,
     .n_params = NWP,
     .metrics = w_metrics,
