@@ -8,6 +8,10 @@ extern const pl_experiment pl_exp_mim_threshold, pl_exp_mim_spectral, pl_exp_mim
 extern const pl_experiment pl_exp_quad_erm, pl_exp_quad_threshold, pl_exp_quad_bo,
     pl_exp_quad_spectrum;
 extern const pl_experiment pl_exp_quad_width, pl_exp_quad_data, pl_exp_quad_phase;
+extern const pl_experiment pl_exp_bo_channel;
+extern const pl_experiment pl_exp_bo_width;
+extern const pl_experiment pl_exp_bo_student;
+extern const pl_experiment pl_exp_bo_hmc;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
@@ -21,6 +25,10 @@ static const pl_experiment *const registry[] = {
     &pl_exp_quad_width,
     &pl_exp_quad_data,
     &pl_exp_quad_phase,
+    &pl_exp_bo_channel,
+    &pl_exp_bo_width,
+    &pl_exp_bo_student,
+    &pl_exp_bo_hmc,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }

@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""Family 9 references (bench/README.md protocol): reads the inputs written by bench_bo,
+times the same computation and checks phaselab's results.
+
+ - bo_adam_epoch (torch, float64, CPU): one epoch of 3 sequential minibatches of Adam on the
+   MSE of f(x) = tanh(2 x U^T) a, then every row of U renormalised to unit norm.
+ - bo_eps_curve (scipy): the same equations as src/theory/bo.c written with numpy/scipy --
+   Hermite series g(q) (Gauss-Hermite), top-branch fixed point by brentq, l_e by brentq,
+   eps by scipy.optimize.bisect -- for 200 values of alpha.
+Usage: ref_bo.py OUTDIR [quick]
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+
+def timeit(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    ts.sort()
+    return ts[len(ts) // 2], ts[0], ts[-1], reps
+
+
+def emit(kernel, size, impl, t, check, extra=None):
+    d = {"kernel": kernel, "size": size, "impl": impl, "median_s": t[0], "min_s": t[1],
+         "max_s": t[2], "reps": t[3], "check": bool(check)}
+    if extra:
+        d.update(extra)
+    print(json.dumps(d), flush=True)
+
+
+def load(outdir, name, shape):
+    return np.fromfile(f"{outdir}/{name}", dtype="<f8").reshape(shape)
+
+
+def bench_adam(outdir, quick):
+    import torch
+    torch.set_default_dtype(torch.float64)
+    n, d, p = 80000, 200, 100
+    X = torch.from_numpy(load(outdir, "bo_adam_X_80000x200.bin", (n, d)))
+    y = torch.from_numpy(load(outdir, "bo_adam_y_80000.bin", (n,)))
+    U0 = torch.from_numpy(load(outdir, "bo_adam_U0_100x200.bin", (p, d)))
+    a0 = torch.from_numpy(load(outdir, "bo_adam_a0_100.bin", (p,)))
+    res = {}
+
+    def epoch():
+        U = U0.clone().requires_grad_(True)
+        a = a0.clone().requires_grad_(True)
+        opt = torch.optim.Adam([U, a], lr=3e-3)
+        bs = n // 3
+        for b in range(3):
+            xb, yb = X[b * bs:(b + 1) * bs], y[b * bs:(b + 1) * bs]
+            loss = torch.mean((torch.tanh(2.0 * (xb @ U.T)) @ a - yb) ** 2)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            U /= U.norm(dim=1, keepdim=True)
+        res["U"], res["a"] = U.detach().numpy(), a.detach().numpy()
+
+    t = timeit(epoch, 1, 3 if quick else 7)
+    U1 = load(outdir, "bo_adam_U1_100x200.bin", (p, d))
+    a1 = load(outdir, "bo_adam_a1_100.bin", (p,))
+    err = max(np.max(np.abs(res["U"] - U1)), np.max(np.abs(res["a"] - a1)))
+    emit("bo_adam_epoch", "d200_p100_n80000", "torch", t, err < 1e-8,
+         {"max_abs_diff": float(err), "threads": torch.get_num_threads()})
+
+
+def bench_curve(outdir, quick):
+    from numpy.polynomial.hermite_e import hermegauss
+    from scipy.optimize import bisect, brentq, minimize_scalar
+    alphas = load(outdir, "bo_curve_alpha_200.bin", (200,))
+    eps_c = load(outdir, "bo_curve_eps_200.bin", (200,))
+    out = {}
+
+    def curve():
+        x, w = hermegauss(250)
+        w = w / np.sqrt(2 * np.pi)
+        mu1 = 0.7294775314861196
+        s = np.tanh(2 * x) - mu1 * x
+        L = 170
+        h = np.zeros((L + 1, len(x)))
+        h[0], h[1] = 1.0, x
+        for l in range(1, L):
+            h[l + 1] = (x * h[l] - np.sqrt(l) * h[l - 1]) / np.sqrt(l + 1)
+        c2 = (h @ (w * s)) ** 2
+        c2[:2] = 0.0
+        ls = np.arange(L + 1)
+        g = np.polynomial.Polynomial(c2)
+        dg = g.deriv()
+        g1 = g(1.0)
+
+        def Lq(q):
+            return q / ((1 - q) * dg(q))
+        ms = minimize_scalar(Lq, bounds=(0.05, 0.99), method="bounded",
+                             options={"xatol": 1e-12}).x
+        dphi = lambda q: Lq(q) * g(q) + q + np.log1p(-q)
+        qe = brentq(dphi, ms, 1 - 1e-12, xtol=1e-15)
+        le = Lq(qe)
+
+        def me(l):
+            if l < le:
+                return 0.0
+            # largest root of L(q) = l in log(1 - q) for resolution near 1
+            f = lambda t: np.log(Lq(1 - np.exp(t))) - np.log(l)
+            return 1 - np.exp(brentq(f, np.log(1 - qe), -40.0, xtol=1e-14))
+
+        v = 1.0 / np.arange(1, 101)
+        v /= np.linalg.norm(v)
+        v2 = v ** 2
+        res = np.empty(len(alphas))
+        for i, al in enumerate(alphas):
+            nd = al * 200.0
+
+            def F(e):
+                q = np.array([me(nd * vi / (0.01 + e)) for vi in v2])
+                return np.sum(v2 * (g1 - g(q))) - e
+            res[i] = bisect(F, 0.0, g1 * (1 + 1e-9), xtol=1e-15, rtol=1e-12, maxiter=200)
+        out["eps"] = res
+
+    t = timeit(curve, 0, 1 if quick else 3)
+    rel = float(np.max(np.abs(out["eps"] / eps_c - 1)))
+    emit("bo_eps_curve", "k100_200pts", "scipy", t, rel < 1e-6, {"max_rel_diff": rel})
+
+
+if __name__ == "__main__":
+    outdir = sys.argv[1]
+    quick = len(sys.argv) > 2 and sys.argv[2] == "quick"
+    try:
+        bench_adam(outdir, quick)
+    except ImportError as exc:
+        print(json.dumps({"kernel": "bo_adam_epoch", "size": "d200_p100_n80000",
+                          "impl": "torch", "check": False,
+                          "error": f"torch not available: {exc} (apt-get install python3-torch)"}))
+    bench_curve(outdir, quick)
