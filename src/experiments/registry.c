@@ -4,9 +4,17 @@
 #include "phaselab/experiment.h"
 
 extern const pl_experiment pl_exp_bbp;
+extern const pl_experiment pl_exp_twostep_spectrum;
+extern const pl_experiment pl_exp_twostep_phase;
+extern const pl_experiment pl_exp_twostep_scaling;
+extern const pl_experiment pl_exp_twostep_align;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
+    &pl_exp_twostep_spectrum,
+    &pl_exp_twostep_phase,
+    &pl_exp_twostep_scaling,
+    &pl_exp_twostep_align,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
