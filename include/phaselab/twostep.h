@@ -35,6 +35,7 @@ typedef struct {
     const char *name;
     double (*f)(double z);
     double (*df)(double z);
+    void (*fdf)(double z, double *f, double *df); /* both at once (the hot loop) */
     /* m-th derivative, 0 <= m <= PL_TS_DMAX; NAN where it is not a function (ReLU, m >= 2) */
     double (*deriv)(unsigned m, double z);
     /* Hermite coefficients mu[0..L] = E[sigma(z) He_k(z)] */

@@ -285,7 +285,8 @@ static void spike_note(pl_record *rec, const theory_result *t)
                  pl_strerror(t->sp_status),
                  t->sp_status == PL_EUNSUPPORTED ? ": reused-batch self-terms need a smooth "
                                                    "activation"
-                                                 : "");
+                 : t->sp_status == PL_ENAN ? ": the activation overflows at this step size"
+                                           : "");
 }
 
 /* ======================================================================================= */

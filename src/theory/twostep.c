@@ -185,21 +185,19 @@ static double binom(size_t k, size_t j)
     return b;
 }
 
-/* E_z[sigma^{(k+1)}(z) (sigma'(z) - mu1)^j] by 1-D Gauss–Hermite (smooth activations). */
+/* E_z[sigma^{(k+1)}(z) (sigma'(z) - mu1)^j] by 1-D Gauss–Hermite (smooth activations) on the
+ * caller's nodes x[nq], w[nq]. */
 static pl_status self_coeff(const pl_ts_act *act, size_t k, size_t j, double mu1,
-                            const double *mu, double *out)
+                            const double *mu, const double *x, const double *w, size_t nq,
+                            double *out)
 {
     if (j == 0) {
         *out = mu[k + 1];
         return PL_OK;
     }
     if (!act->smooth) return PL_EUNSUPPORTED;
-    enum { NQ = 160 };
-    double x[NQ], w[NQ];
-    pl_status st = pl_gauss_hermite(NQ, x, w);
-    if (st != PL_OK) return st;
     double s = 0;
-    for (size_t i = 0; i < NQ; i++)
+    for (size_t i = 0; i < nq; i++)
         s += w[i] * act->deriv((unsigned)(k + 1), x[i]) * pow(act->df(x[i]) - mu1, (double)j);
     *out = s;
     return isfinite(s) ? PL_OK : PL_ENAN;
@@ -246,12 +244,12 @@ static pl_status compute_moments(const pl_ts_config *c, size_t K, int asym, mome
     memcpy(a->cz, fa.cz, sizeof fa.cz);
     double eta1 = pl_ts_eta(c, 1), N = (double)c->N;
     a->kappa = asym ? 0 : eta1 * a->mu1 * a->mu1 / sqrt(N);
-    if (c->reuse && !asym) {
+    double xs[120], ws[120];
+    st = pl_gauss_hermite(120, xs, ws);
+    if (c->reuse && !asym && st == PL_OK) {
         /* Var sigma'(z) for the self-term of the learned output */
         double var = 0;
-        double xs[96], ws[96];
-        st = pl_gauss_hermite(96, xs, ws);
-        for (size_t i = 0; i < 96 && st == PL_OK; i++) {
+        for (size_t i = 0; i < 120; i++) {
             double dd = c->act->df(xs[i]) - a->mu1;
             var += ws[i] * dd * dd;
         }
@@ -262,7 +260,7 @@ static pl_status compute_moments(const pl_ts_config *c, size_t K, int asym, mome
         for (size_t i = 2; i <= k; i++) fk *= (double)i;
         for (size_t j = 0; j <= (c->reuse ? k : 0) && st == PL_OK; j++) {
             double e = 0;
-            st = self_coeff(c->act, k, j, a->mu1, m->mu, &e);
+            st = self_coeff(c->act, k, j, a->mu1, m->mu, xs, ws, 120, &e);
             a->P[k][j] = binom(k, j) * pow(a->mu1, (double)(k - j)) * e / fk;
         }
     }
@@ -550,6 +548,9 @@ pl_status pl_ts_theory_spikes(const pl_ts_config *c, pl_ts_spikes *out)
                        eta2 * eta2 * vv;
             PL_AT(A, i, l) = sqrt(a->wa[i] * a->wa[l]) * a->ga[i] * a->ga[l] * G;
         }
+    for (size_t i = 0; i < nq && st == PL_OK; i++)
+        for (size_t l = 0; l < nq; l++)
+            if (!isfinite(PL_AT(A, i, l))) st = PL_ENAN; /* sigma overflowed (exp, large eta) */
     if (st == PL_OK) st = pl_syev(A, lam); /* ascending, A = eigenvectors */
     if (st == PL_OK) {
         size_t ns = nq < PL_TS_NSPIKE ? nq : PL_TS_NSPIKE;
