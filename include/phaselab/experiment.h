@@ -92,6 +92,11 @@ struct pl_experiment {
     pl_status (*theory_warm)(const pl_experiment *e, const pl_params *p, const double *state_in,
                              size_t nstate_in, double *state_out, size_t *nstate_out,
                              pl_records *out);
+    /* Optional: the experiment's own default figure for `run --plot FILE` when neither --x
+     * nor --y is given (a histogram, a pair of heat maps, ...); NULL: line plot of plot_y
+     * against plot_x. */
+    pl_status (*plot)(const pl_experiment *e, const pl_records *recs, const char *file,
+                      char *err, size_t errlen);
 };
 
 /* registry */

@@ -373,7 +373,12 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         if (stats.failed)
             fprintf(stderr, "phaselab: warning: %zu records did not converge or failed (see the "
                             "status column)\n", stats.failed);
-        if (a.plot) {
+        if (a.plot && e->plot && !a.x && !a.y) {
+            if (e->plot(e, &all, a.plot, err, sizeof err) != PL_OK)
+                rc = pl_cli_error("%s", err);
+            else
+                fprintf(stderr, "plot written to %s\n", a.plot);
+        } else if (a.plot) {
             pl_plot_opts po = {
                 .x = a.x ? a.x : e->plot_x,
                 .y = a.y ? a.y : e->plot_y,

@@ -162,9 +162,11 @@ pl_status pl_svd(pl_mat A, double *s, pl_mat U, pl_mat Vt)
     double dummy = 0;
     lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, jobz, (lapack_int)m, (lapack_int)n, A.data,
                                      (lapack_int)A.stride, s, Ut.data ? Ut.data : &dummy,
-                                     (lapack_int)(Ut.data ? Ut.stride : 1),
+                                     (lapack_int)(Ut.data ? Ut.stride : (m > 1 ? m : 1)),
                                      Vtt.data ? Vtt.data : &dummy,
-                                     (lapack_int)(Vtt.data ? Vtt.stride : 1));
+                                     /* LAPACKE's row-major check wants ldvt >= n even for
+                                      * jobz = 'N', where vt is not referenced */
+                                     (lapack_int)(Vtt.data ? Vtt.stride : (n > 1 ? n : 1)));
     if (info == 0) {
         if (U.data) pl_mat_copy(U, Ut);
         if (Vt.data) pl_mat_copy(Vt, Vtt);

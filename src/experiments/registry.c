@@ -12,6 +12,10 @@ extern const pl_experiment pl_exp_bo_channel;
 extern const pl_experiment pl_exp_bo_width;
 extern const pl_experiment pl_exp_bo_student;
 extern const pl_experiment pl_exp_bo_hmc;
+extern const pl_experiment pl_exp_twostep_spectrum;
+extern const pl_experiment pl_exp_twostep_phase;
+extern const pl_experiment pl_exp_twostep_scaling;
+extern const pl_experiment pl_exp_twostep_align;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
@@ -29,6 +33,10 @@ static const pl_experiment *const registry[] = {
     &pl_exp_bo_width,
     &pl_exp_bo_student,
     &pl_exp_bo_hmc,
+    &pl_exp_twostep_spectrum,
+    &pl_exp_twostep_phase,
+    &pl_exp_twostep_scaling,
+    &pl_exp_twostep_align,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
