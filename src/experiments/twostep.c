@@ -209,6 +209,7 @@ static pl_status simulate_core(const pl_params *p, pl_rng *rng, int want, sim_re
         pl_mat_free(&D);
     }
     if (st == PL_OK && (want & WANT_READOUT) && p->v[P_LAMBDA] > 0) {
+        /* the same training and test data for W_2 and for W_0 (a paired comparison) */
         pl_rng r6 = pl_rng_substream(rng, 6), r7 = pl_rng_substream(rng, 6);
         /* 2N training samples: away from the interpolation peak at n_train = N */
         st = pl_ts_ridge_readout(&c, run.W2, run.B, p->v[P_LAMBDA], 2 * c.N, c.n, &r6,
