@@ -251,10 +251,12 @@ pl_status pl_ts_theory_spikes(const pl_ts_config *c, pl_ts_spikes *out);
 /* Asymptotic alignment condition (N -> infinity, kappa -> 0): does the right vector of the
  * k-th Taylor term (k >= 0) have a non-vanishing component along beta_j (j = 0..r-1)? Set in
  * aligned[j] (0/1) for each direction; the magnitude (relative to the vector's norm) in
- * comp[j] if not NULL. For a fresh batch this is exactly "c*_1 of that direction != 0". */
+ * comp[j] if not NULL. With a fresh batch every term vanishes along a direction whose c*_1
+ * is 0 (and some vanish by parity otherwise: He_1 aligns at k = 0, 2, 4, not 1, 3). Needs a
+ * smooth activation for a reused batch (PL_EUNSUPPORTED for ReLU). */
 pl_status pl_ts_term_aligns(const pl_ts_config *c, int k, int *aligned, double *comp);
-/* Smallest k >= 1 whose term is active (mu_{k+1} != 0 or a reused self-term) and aligned
- * with beta_1; -1 if none up to PL_TS_KTH. The paper-level condition for that alignment to
+/* Smallest k >= 1 whose term is active (mu_{k+1} not a structural zero) and aligned with
+ * beta_1; -1 if none up to PL_TS_KTH. The paper-level condition for that alignment to
  * be an outlier is k <= kmax, i.e. alpha2 >= k (1/2 - alpha1). */
 int pl_ts_first_aligned_term(const pl_ts_config *c);
 

@@ -69,7 +69,7 @@ static const pl_param_spec spectrum_params[NP] =
 static const pl_param_spec phase_params[NP] =
     TS_PARAMS_X(0.25, 0.3, 1000, 1, T_HE1, 1.0, ABS_DN(1000));
 static const pl_param_spec scaling_params[NP] =
-    TS_PARAMS_X(0.3, 0.4, 1000, 1, T_HE2, 2.0, REL_DN);
+    TS_PARAMS_X(0.35, 0.45, 1000, 1, T_HE1, 2.0, REL_DN);
 static const pl_param_spec align_params[NP] =
     TS_PARAMS_X(0.4, 0.45, 600, 1, T_HE3, 2.0, "d", PL_PARAM_INT, 600, 1e6, "input dimension",
                 "n", 2400, "samples per batch");
@@ -209,11 +209,13 @@ static pl_status simulate_core(const pl_params *p, pl_rng *rng, int want, sim_re
         pl_mat_free(&D);
     }
     if (st == PL_OK && (want & WANT_READOUT) && p->v[P_LAMBDA] > 0) {
+        /* the same training and test data for W_2 and for W_0 (a paired comparison) */
         pl_rng r6 = pl_rng_substream(rng, 6), r7 = pl_rng_substream(rng, 6);
-        st = pl_ts_ridge_readout(&c, run.W2, run.B, p->v[P_LAMBDA], c.n, c.n, &r6,
+        /* 2N training samples: away from the interpolation peak at n_train = N */
+        st = pl_ts_ridge_readout(&c, run.W2, run.B, p->v[P_LAMBDA], 2 * c.N, c.n, &r6,
                                  &res->test_mse, NULL);
         if (st == PL_OK)
-            st = pl_ts_ridge_readout(&c, run.W0, run.B, p->v[P_LAMBDA], c.n, c.n, &r7,
+            st = pl_ts_ridge_readout(&c, run.W0, run.B, p->v[P_LAMBDA], 2 * c.N, c.n, &r7,
                                      &res->test_mse0, NULL);
     }
     pl_ts_run_free(&run);
@@ -486,8 +488,7 @@ static pl_status spectrum_plot(const pl_experiment *e, const pl_records *recs, c
     if (hi <= lo) hi = lo + 0.5;
     plwind(lo, hi, 0, 3.2);
     plbox("bcnstl", 0, 0, "bc", 0, 0);
-    snprintf(title, sizeof title, "outliers: sim (blue, top) vs theory (green, bottom); red: "
-                                  "threshold");
+    snprintf(title, sizeof title, "top: simulation, bottom: theory");
     pllab("singular value", "", title);
     for (size_t i = 0; i < m && s[i] > 0.8 * mp_hi; i++) {
         double x[2] = {log10(s[i]), log10(s[i])}, y[2] = {1.8, s[i] > edge ? 3.0 : 2.3};
@@ -529,7 +530,8 @@ const pl_experiment pl_exp_twostep_spectrum = {
         "singular vector lies in the span of a, a^2, a^3, a^4 (projection >= 1/2), id_sK = the "
         "singular value identified with the K-th Taylor term, ovJ = |<v_J, beta>|, top values "
         "of W0, W1 and of the updates W1-W0 (d1) and W2-W1 (d2), ridge test error on sigma(X "
-        "W2^T) (test_mse) vs W0 (test_mse0) when lambda > 0. Theory: n_new_outliers = #{k <= "
+        "W2^T) (test_mse, 2N fresh training samples, n test samples) vs W0 (test_mse0) when "
+        "lambda > 0. Theory: n_new_outliers = #{k <= "
         "floor(alpha2/(1/2-alpha1)) : mu_{k+1} != 0}, and the finite-N spike theory (s1..s6, "
         "ov1..ov4, n_new_fin). --plot draws the histogram of all singular values of W2 for the "
         "first cell and seed.",
@@ -828,9 +830,9 @@ const pl_experiment pl_exp_twostep_align = {
     .metrics = align_metrics,
     .n_metrics = AM,
     .default_sweep = "alpha2=0.05:0.45:0.05 batch=fresh,reused",
-    .default_seeds = 3,
+    .default_seeds = 4,
     .plot_x = "alpha2",
-    .plot_y = "ov_new_max,aligned_pred",
+    .plot_y = "ov1,ov_new_max",
     .check = ts_check,
     .simulate = align_simulate,
     .theory = align_theory,

@@ -2,7 +2,6 @@
  * leading-order spike theory at finite N, and the alignment conditions. The derivations are in
  * docs/two-step-gd.md. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,9 +210,9 @@ typedef struct {
     double unorm, kappa, kappa2;
 } moments;
 
-/* Population Gram matrix of the vectors u, v_0, ..., v_K (K Taylor terms). asym = 1 sets the
- * learned-output corrections kappa to 0 (the N -> infinity limit). */
-static pl_status compute_moments(const pl_ts_config *c, size_t K, int asym, moments *m)
+/* Population Gram matrix of the vectors u, v_0, ..., v_K of the K Taylor terms in the
+ * N -> infinity limit (used by the alignment conditions). */
+static pl_status compute_moments(const pl_ts_config *c, size_t K, moments *m)
 {
     memset(m, 0, sizeof *m);
     size_t r = c->target.r, L = K + 2;
@@ -242,19 +241,10 @@ static pl_status compute_moments(const pl_ts_config *c, size_t K, int asym, mome
     a->s = sqrt(fa.ey2 / a->psi);
     a->mu1 = m->mu[1];
     memcpy(a->cz, fa.cz, sizeof fa.cz);
-    double eta1 = pl_ts_eta(c, 1), N = (double)c->N;
-    a->kappa = asym ? 0 : eta1 * a->mu1 * a->mu1 / sqrt(N);
+    /* the N -> infinity limit: the step-1 output (kappa = eta1 mu1^2/sqrt N) drops out */
+    a->kappa = a->kappa2 = 0;
     double xs[120], ws[120];
     st = pl_gauss_hermite(120, xs, ws);
-    if (c->reuse && !asym && st == PL_OK) {
-        /* Var sigma'(z) for the self-term of the learned output */
-        double var = 0;
-        for (size_t i = 0; i < 120; i++) {
-            double dd = c->act->df(xs[i]) - a->mu1;
-            var += ws[i] * dd * dd;
-        }
-        a->kappa2 = eta1 * var / (a->psi * sqrt(N));
-    }
     for (size_t k = 1; k <= K && st == PL_OK; k++) {
         double fk = 1;
         for (size_t i = 2; i <= k; i++) fk *= (double)i;
@@ -593,7 +583,7 @@ pl_status pl_ts_term_aligns(const pl_ts_config *c, int k, int *aligned, double *
     if (k < 0 || k > PL_TS_KTH) return PL_EINVAL;
     moments m;
     size_t K = k > 0 ? (size_t)k : 1;
-    pl_status st = compute_moments(c, K, 1, &m);
+    pl_status st = compute_moments(c, K, &m);
     if (st != PL_OK) return st;
     size_t idx = (size_t)k + 1; /* v_k */
     double norm = sqrt(fmax(m.G[idx][idx], 0));
