@@ -1,31 +1,30 @@
-/* Benchmark, family 4 (quadratic networks / nuclear route):
- *  - fista_iter: one FISTA iteration at d = 200, n = 0.5 d^2 on Gaussian inputs: forward
- *    sensing A(Y) (gemm X Y + row dots), adjoint A*(r) (gemm X^T diag(r) X), the eigenvalue
- *    soft-threshold prox (dsyevd) and S = V V^T (dsyrk). Reference: bench/ref_quad.py (numpy,
- *    torch). The fraction of dgemm peak counts the 4 n d^2 flops of the two gemms against the
- *    rate of one large square dgemm measured here (kernel dgemm_peak).
- *  - theory_curve: the (q, xi) fixed point at 200 log-spaced xi (kappa = 0.7, kappa* = 0.5,
- *    lambda = 0.1, Delta = 0: spec 04 Fig 2 setting). Reference: the same equations in scipy.
- * Usage: bench_quad OUTDIR. Writes the inputs and outputs as raw float64 .bin files. */
+/* Benchmark, family 4 (quadratic networks / nuclear route); see bench/README.md.
+ *  - quad_fista_iter_f64: one proximal-gradient (FISTA) iteration on Gaussian inputs, headline
+ *    d = 200, n = 0.5 d^2: forward sensing A(Y) (gemm X Y + row dots), gradient
+ *    (1/2n) A*(A(Y) - y) (adjoint as two dsyrk), the eigenvalue soft-threshold prox (dsyevd)
+ *    and S = V V^T (dsyrk). Flops counted: the 3 n d^2 of the gemm + two syrk (numpy / torch do
+ *    4 n d^2 with two gemms). Scaling over d = 25, 63, 200. Reference: ref_quad.py (numpy,
+ *    torch).
+ *  - quad_theory_curve: the (q, xi) fixed point at 200 log-spaced xi in [0.02, 2] for kappa =
+ *    0.7, kappa* = 0.5, lambda = 0.1, Delta = 0 (spec 04 Fig 2 setting). Reference: the same
+ *    equations with numpy/scipy (vectorised cubic roots, Gauss–Legendre, brentq).
+ * Usage: bench_quad OUTDIR (PL_BENCH_QUICK=1: d = 60 headline and 20 xi). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
+#include "bench_io.h"
 #include "phaselab/quadnet.h"
 
-static void dump(const char *dir, const char *name, const double *x, size_t n)
+static void emit_meta(const char *kernel, const char *size, int headline, double x,
+                      const char *xvar, const char *extra)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        fprintf(stderr, "cannot write %s\n", path);
-        exit(1);
-    }
-    fwrite(x, sizeof(double), n, f);
-    fclose(f);
+    printf("{\"kernel\":\"%s\",\"size\":\"%s\",\"impl\":\"meta\",\"headline\":%s,\"x\":%.17g,"
+           "\"xvar\":\"%s\"%s%s}\n",
+           kernel, size, headline ? "true" : "false", x, xvar, extra && *extra ? "," : "",
+           extra ? extra : "");
+    fflush(stdout);
 }
 
 typedef struct {
@@ -36,7 +35,7 @@ typedef struct {
     size_t n, d;
 } iter_ctx;
 
-/* one proximal-gradient step S = prox_{step g}(Y - step grad f(Y)) */
+/* S = prox_{step g}(Y - step (1/2n) A*(A(Y) - y)) */
 static void fista_iter(void *vctx)
 {
     iter_ctx *c = vctx;
@@ -58,39 +57,11 @@ static void fista_iter(void *vctx)
     else pl_mat_set_zero(c->S);
 }
 
-typedef struct {
-    pl_mat A, B, C;
-} gemm_ctx;
-static void gemm_run(void *v)
+static void bench_fista(pl_bench_out *o, size_t d, int headline)
 {
-    gemm_ctx *g = v;
-    pl_gemm(PL_NOTRANS, PL_NOTRANS, 1.0, g->A, g->B, 0.0, g->C);
-}
-
-typedef struct {
-    pl_qn_theory th;
-    double xi[200], out[5 * 200];
-} curve_ctx;
-static void curve_run(void *v)
-{
-    curve_ctx *c = v;
-    for (int i = 0; i < 200; i++) {
-        pl_qn_state st;
-        pl_qn_solve_xi(&c->th, c->xi[i], &st);
-        c->out[5 * i] = st.alpha;
-        c->out[5 * i + 1] = st.mse;
-        c->out[5 * i + 2] = st.q;
-        c->out[5 * i + 3] = st.rank;
-        c->out[5 * i + 4] = st.train_loss;
-    }
-}
-
-int main(int argc, char **argv)
-{
-    const char *dir = argc > 1 ? argv[1] : ".";
-    size_t d = 200, n = d * d / 2;
+    size_t n = d * d / 2;
     pl_rng rng;
-    pl_rng_init(&rng, 2025, 4);
+    pl_rng_init(&rng, 2025, 4 + d);
     iter_ctx c;
     c.n = n;
     c.d = d;
@@ -101,66 +72,46 @@ int main(int argc, char **argv)
     c.V = pl_mat_alloc(d, d);
     c.S = pl_mat_alloc(d, d);
     c.work = pl_mat_alloc(n, d);
-    double *y = malloc(n * sizeof *y);
-    c.Ay = malloc(n * sizeof *c.Ay);
-    c.r = malloc(n * sizeof *c.r);
-    c.w = malloc(d * sizeof *c.w);
-    c.y = y;
     pl_mat Ss = pl_mat_alloc(d, d);
+    double *y = pl_bench_xmalloc(n * 8);
+    c.Ay = pl_bench_xmalloc(n * 8);
+    c.r = pl_bench_xmalloc(n * 8);
+    c.w = pl_bench_xmalloc(d * 8);
+    c.y = y;
+    if (!c.X.data || !c.Y.data || !c.G.data || !c.Z.data || !c.V.data || !c.S.data ||
+        !c.work.data || !Ss.data) {
+        fprintf(stderr, "bench_quad: out of memory\n");
+        exit(2);
+    }
     pl_qn_teacher_wishart(&rng, (size_t)(0.3 * (double)d), Ss);
     pl_qn_sample(&rng, Ss, 0.5, c.X, y, c.work);
-    /* a PSD iterate: half the teacher plus 0.1 I */
+    /* a PSD iterate: half the teacher plus 0.1 I; step ~ 1/L at alpha = 1/2 */
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j < d; j++) PL_AT(c.Y, i, j) = 0.5 * PL_AT(Ss, i, j) + (i == j) * 0.1;
-    c.step = (double)d / 3.0; /* ~ 1/L for alpha = 0.5: L ~ (1 + 1/sqrt(2 alpha))^2/d */
+    c.step = (double)d / 3.0;
     c.thr = c.step * 0.1 / (double)d;
-    char size[64];
+
+    char size[64], fn[64], params[128];
     snprintf(size, sizeof size, "d=%zu,n=%zu", d, n);
-    dump(dir, "quad_X.bin", c.X.data, n * d);
-    dump(dir, "quad_y.bin", y, n);
-    dump(dir, "quad_Y.bin", c.Y.data, d * d);
-    double scal[4] = {(double)n, (double)d, c.step, c.thr};
-    dump(dir, "quad_scalars.bin", scal, 4);
-
-    char jpath[1024];
-    snprintf(jpath, sizeof jpath, "%s/quad_phaselab.jsonl", dir);
-    FILE *jf = fopen(jpath, "w");
-
-    pl_bench_time t = pl_bench_run(fista_iter, &c, 1, 5);
-    double flops = 4.0 * (double)n * (double)d * (double)d;
-    pl_bench_emit("fista_iter", size, "phaselab", t, flops, 8.0 * (double)n * (double)d);
-    if (jf) fprintf(jf, "{\"kernel\":\"fista_iter\",\"size\":\"%s\",\"median_s\":%.6g}\n", size, t.median);
-    dump(dir, "quad_S_phaselab.bin", c.S.data, d * d);
-
-    /* dgemm peak: one 2000^3 product */
-    size_t g = 2000;
-    gemm_ctx gc = {pl_mat_alloc(g, g), pl_mat_alloc(g, g), pl_mat_alloc(g, g)};
-    pl_rng_normal_mat(&rng, gc.A, 1);
-    pl_rng_normal_mat(&rng, gc.B, 1);
-    pl_bench_time tg = pl_bench_run(gemm_run, &gc, 1, 3);
-    double gf = 2.0 * (double)g * (double)g * (double)g;
-    pl_bench_emit("dgemm_peak", "2000^3", "phaselab", tg, gf, 0);
-    double peak = gf / tg.median, rate = flops / t.median;
-    printf("{\"kernel\":\"fista_iter\",\"size\":\"%s\",\"impl\":\"phaselab\",\"gflops\":%.3g,"
-           "\"dgemm_peak_gflops\":%.3g,\"fraction_of_dgemm_peak\":%.3f}\n",
-           size, rate * 1e-9, peak * 1e-9, rate / peak);
-
-    /* theory curve */
-    curve_ctx *cc = malloc(sizeof *cc);
-    pl_qn_setting s = {0.7, 0.5, 0.1, 0};
-    pl_qn_theory_init(&cc->th, &s);
-    for (int i = 0; i < 200; i++) cc->xi[i] = 0.02 * pow(100.0, i / 199.0); /* 0.02 .. 2 */
-    pl_bench_time tc = pl_bench_run(curve_run, cc, 1, 3);
-    pl_bench_emit("theory_curve", "200xi", "phaselab", tc, 0, 0);
-    if (jf) fprintf(jf, "{\"kernel\":\"theory_curve\",\"size\":\"200xi\",\"median_s\":%.6g}\n", tc.median);
-    dump(dir, "quad_xi.bin", cc->xi, 200);
-    dump(dir, "quad_curve_phaselab.bin", cc->out, 5 * 200);
-    if (jf) fclose(jf);
-
-    free(cc);
-    pl_mat_free(&gc.A);
-    pl_mat_free(&gc.B);
-    pl_mat_free(&gc.C);
+    pl_bench_time t = pl_bench_auto(fista_iter, &c, 5, 50);
+    double nd = (double)n * (double)d;
+    double flops = 3.0 * nd * (double)d + 9.0 * (double)d * (double)d * (double)d;
+    pl_bench_emit("quad_fista_iter_f64", size, "phaselab", t, flops, 8.0 * nd);
+    emit_meta("quad_fista_iter_f64", size, headline, (double)d, "d",
+              "\"bound\":\"gemm\",\"note\":\"forward gemm + adjoint as two syrk (3 n d^2) + "
+              "dsyevd prox (~9 d^3); numpy/torch: two gemms (4 n d^2) + eigh\"");
+    snprintf(params, sizeof params, "\"step\":%.17g,\"thr\":%.17g", c.step, c.thr);
+    pl_bench_case_begin(o, "quad_fista_iter_f64", size, params);
+    snprintf(fn, sizeof fn, "quad_X_%zu.bin", d);
+    pl_bench_dump(o, "X", fn, "f64", c.X.data, n, d);
+    snprintf(fn, sizeof fn, "quad_y_%zu.bin", d);
+    pl_bench_dump(o, "y", fn, "f64", y, n, 1);
+    snprintf(fn, sizeof fn, "quad_Y_%zu.bin", d);
+    pl_bench_dump(o, "Y", fn, "f64", c.Y.data, d, d);
+    snprintf(fn, sizeof fn, "quad_S_%zu.bin", d);
+    pl_bench_dump(o, "S", fn, "f64", c.S.data, d, d);
+    pl_bench_case_end(o);
+    if (o->err) exit(2);
     pl_mat_free(&c.X);
     pl_mat_free(&c.Y);
     pl_mat_free(&c.G);
@@ -173,5 +124,68 @@ int main(int argc, char **argv)
     free(c.Ay);
     free(c.r);
     free(c.w);
+}
+
+typedef struct {
+    pl_qn_theory th;
+    size_t P;
+    double *xi, *out;
+} curve_ctx;
+
+static void curve_run(void *v)
+{
+    curve_ctx *c = v;
+    for (size_t i = 0; i < c->P; i++) {
+        pl_qn_state st;
+        pl_qn_solve_xi(&c->th, c->xi[i], &st);
+        c->out[5 * i] = st.alpha;
+        c->out[5 * i + 1] = st.mse;
+        c->out[5 * i + 2] = st.q;
+        c->out[5 * i + 3] = st.rank;
+        c->out[5 * i + 4] = st.train_loss;
+    }
+}
+
+static void bench_curve(pl_bench_out *o, size_t P)
+{
+    curve_ctx *c = pl_bench_xmalloc(sizeof *c);
+    pl_qn_setting s = {0.7, 0.5, 0.1, 0};
+    pl_qn_theory_init(&c->th, &s);
+    c->P = P;
+    c->xi = pl_bench_xmalloc(P * 8);
+    c->out = pl_bench_xmalloc(5 * P * 8);
+    for (size_t i = 0; i < P; i++) c->xi[i] = 0.02 * pow(100.0, (double)i / (double)(P - 1));
+    pl_bench_time t = pl_bench_auto(curve_run, c, 3, 20);
+    char size[64];
+    snprintf(size, sizeof size, "points=%zu", P);
+    pl_bench_emit("quad_theory_curve", size, "phaselab", t, 0, 0);
+    emit_meta("quad_theory_curve", size, 1, (double)P, "points",
+              "\"bound\":\"none\",\"setting\":\"kappa=0.7 kappa*=0.5 lambda=0.1 delta=0\"");
+    pl_bench_case_begin(o, "quad_theory_curve", size,
+                        "\"kappa\":0.7,\"kappa_star\":0.5,\"lambda\":0.1,\"delta\":0");
+    pl_bench_dump(o, "xi", "quad_xi.bin", "f64", c->xi, P, 1);
+    pl_bench_dump(o, "out", "quad_curve.bin", "f64", c->out, P, 5);
+    pl_bench_case_end(o);
+    if (o->err) exit(2);
+    free(c->xi);
+    free(c->out);
+    free(c);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : ".";
+    pl_bench_out o;
+    if (pl_bench_out_open(&o, dir, "quad") != 0) return 2;
+    if (pl_bench_quick()) {
+        bench_fista(&o, 60, 1);
+        bench_curve(&o, 20);
+    } else {
+        bench_fista(&o, 25, 0);
+        bench_fista(&o, 63, 0);
+        bench_fista(&o, 200, 1);
+        bench_curve(&o, 200);
+    }
+    pl_bench_out_close(&o);
     return 0;
 }

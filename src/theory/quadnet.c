@@ -81,12 +81,38 @@ static int cubic_pair(double a, double b, double c, double e, double complex *z)
 {
     double B = b / a, C = c / a, D = e / a;
     double infl = -B / 3;
+    double r = NAN;
+    /* fast path: Cardano's real root (one real root when the discriminant is positive),
+     * polished by Newton; it loses digits when the real root is huge (xi -> 0), so it must
+     * converge in a few steps or we take the robust path */
+    {
+        double p = C - B * B / 3, qq = 2 * B * B * B / 27 - B * C / 3 + D;
+        double disc = qq * qq / 4 + p * p * p / 27;
+        if (disc > 0) {
+            double u = cbrt(-qq / 2 - copysign(sqrt(disc), qq));
+            double t = u != 0 ? u - p / (3 * u) : 0;
+            double x = t + infl;
+            for (int it = 0; it < 6; it++) {
+                double f = ((x + B) * x + C) * x + D, fp = (3 * x + 2 * B) * x + C;
+                if (fp == 0 || !isfinite(f)) break;
+                double dx = f / fp;
+                x -= dx;
+                /* the pair is polished by complex Newton below: 1e-10 here is plenty */
+                if (fabs(dx) <= 1e-10 * fabs(x) || f == 0) {
+                    r = x;
+                    break;
+                }
+            }
+        }
+    }
     double fi = ((infl + B) * infl + C) * infl + D;
-    double r;
-    if (fi == 0) {
+    if (!isnan(r)) {
+        /* converged on the fast path */
+    } else if (fi == 0) {
         r = infl;
     } else {
-        /* Fujiwara bound on the root moduli */
+        /* Fujiwara bound on the root moduli; Newton from the side of the inflection point
+         * where the cubic is convex (resp. concave) converges monotonically */
         double U = 2 * fmax(fabs(B), fmax(sqrt(fabs(C)), cbrt(fabs(D) / 2)));
         r = fi < 0 ? U : -U;
         for (int it = 0; it < 200; it++) {
@@ -97,43 +123,42 @@ static int cubic_pair(double a, double b, double c, double e, double complex *z)
             if (fabs(dr) <= 4 * DBL_EPSILON * fabs(r) || f == 0) break;
         }
     }
-    /* forward deflation: g^2 + f1 g + f0 */
-    double f1 = B + r, f0 = C + f1 * r;
-    /* backward deflation: k2 g^2 + k1 g + k0 */
-    double k2 = 1, k1 = f1, k0 = f0;
-    if (r != 0) {
-        k0 = -D / r;
-        k1 = (k0 - C) / r;
-        k2 = (k1 - B) / r;
-    }
-    double complex best = 0;
-    double bestres = INFINITY;
-    for (int v = 0; v < 2; v++) {
-        double p1 = v ? k1 / k2 : f1, p0 = v ? k0 / k2 : f0;
-        if (v && !(isfinite(p1) && isfinite(p0))) continue;
-        double re = -p1 / 2, im2 = p0 - re * re;
-        if (!(im2 > 0)) continue;
-        double complex g = re + I * sqrt(im2);
-        double scale = cabs(g);
-        double complex P = ((g + B) * g + C) * g + D;
-        double res = cabs(P) / (scale * scale * scale + fabs(B) * scale * scale +
-                                fabs(C) * scale + fabs(D));
-        if (res < bestres) {
-            bestres = res;
-            best = g;
+    /* forward deflation g^2 + f1 g + f0 is stable when the real root is the smaller one,
+     * backward deflation (from the constant term) when it is the larger one (|r|^2 > |f0|,
+     * the pair's squared modulus): xi -> 0, where r ~ x/xi */
+    double f1 = B + r, f0 = C + f1 * r, p1 = f1, p0 = f0;
+    if (r != 0 && r * r > fabs(f0)) {
+        double k0 = -D / r, k1 = (k0 - C) / r, k2 = (k1 - B) / r;
+        if (isfinite(k1 / k2) && isfinite(k0 / k2)) {
+            p1 = k1 / k2;
+            p0 = k0 / k2;
         }
+    }
+    /* complex arithmetic spelled out in real parts (double complex products go through the
+     * Annex G helpers, ~10x slower) */
+    double bre = -p1 / 2, im2 = p0 - bre * bre, bim = 0, bestres = INFINITY;
+    if (im2 > 0) {
+        bim = sqrt(im2);
+        bestres = 0;
     }
     if (!(bestres < INFINITY)) return 0;
     for (int it = 0; it < 2; it++) {
-        double complex P = ((best + B) * best + C) * best + D;
-        double complex Pp = (3 * best + 2 * B) * best + C;
-        if (cabs(Pp) == 0) break;
-        double complex nz = best - P / Pp;
-        if (!(isfinite(creal(nz)) && isfinite(cimag(nz)))) break;
-        best = nz;
+        double ur = bre + B, ui = bim;
+        double vr = ur * bre - ui * bim + C, vi = ur * bim + ui * bre;
+        double Pr = vr * bre - vi * bim + D, Pi = vr * bim + vi * bre;
+        /* P'(g) = (3 g + 2 B) g + C */
+        double wr = 3 * bre + 2 * B, wi = 3 * bim;
+        double Qr = wr * bre - wi * bim + C, Qi = wr * bim + wi * bre;
+        double den = Qr * Qr + Qi * Qi;
+        if (!(den > 0)) break;
+        double dr = (Pr * Qr + Pi * Qi) / den, di = (Pi * Qr - Pr * Qi) / den;
+        if (!(isfinite(dr) && isfinite(di))) break;
+        bre -= dr;
+        bim -= di;
+        if (fabs(dr) + fabs(di) <= 1e-12 * (fabs(bre) + fabs(bim))) break;
     }
-    if (!(cimag(best) != 0)) return 0;
-    *z = creal(best) + I * fabs(cimag(best));
+    if (!(bim != 0)) return 0;
+    *z = bre + I * fabs(bim);
     return 1;
 }
 
@@ -287,9 +312,40 @@ pl_status pl_qn_omega(const pl_qn_theory *th, const pl_qn_law *law, double *omeg
         *omega = -INFINITY;
         return PL_OK;
     }
+    /* safeguarded Newton on m(w) = int_w^inf rho - kappa, m'(w) = -rho(w): start from the
+     * quadrature nodes' cumulative mass, fall back to bisection when a step leaves the
+     * bracket or the density vanishes */
     mass_ctx c = {th, law, th->s.kappa};
     double lo = law->edges[0], hi = law->edges[2 * law->nint - 1];
-    return pl_brent(mass_above, &c, lo, hi, 1e-14 * fmax(1, fabs(hi)), 200, omega);
+    double w = 0.5 * (lo + hi), acc = 0;
+    for (size_t i = law->npiece; i-- > 0 && acc < c.target;) {
+        double a = law->piece[2 * i], L = law->piece[2 * i + 1] - a;
+        for (size_t j = PL_QN_GL; j-- > 0;) {
+            double u = th->glx[j], x = a + L * u * u * (3 - 2 * u), rho, h;
+            if (pl_qn_law_eval(law, x, &rho, &h)) acc += th->glw[j] * 6 * L * u * (1 - u) * rho;
+            if (acc >= c.target) {
+                w = x;
+                break;
+            }
+        }
+    }
+    double tol = 1e-14 * fmax(1, fabs(hi));
+    for (int it = 0; it < 100; it++) {
+        double m = mass_above(w, &c);
+        if (!isfinite(m)) return PL_ENAN;
+        if (m == 0) break;
+        if (m > 0) lo = w; /* too much mass above: move right */
+        else hi = w;
+        double rho, h, wn;
+        pl_qn_law_eval(law, w, &rho, &h);
+        wn = rho > 0 ? w + m / rho : NAN;
+        if (!(wn > lo && wn < hi)) wn = 0.5 * (lo + hi);
+        double step = fabs(wn - w);
+        w = wn;
+        if (step < tol || hi - lo < tol) break;
+    }
+    *omega = w;
+    return PL_OK;
 }
 
 /* ------------------------------------------------------------------ the fixed point */
