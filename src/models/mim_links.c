@@ -44,7 +44,7 @@ static void gout_from_moments(size_t p, const double *w, const double *V, const 
             g[i] = s;
         }
     if (dg) {
-        double D[P2], T[P2];
+        double D[P2] = {0}, T[P2];
         for (size_t i = 0; i < p * p; i++) D[i] = cov[i] - V[i];
         pl_mim_mm(p, Vi, D, T);
         pl_mim_mm(p, T, Vi, dg);
