@@ -52,7 +52,9 @@ typedef int (*pl_store_visit)(const pl_experiment *e, const pl_record *rec, void
 pl_status pl_store_each(pl_store *s, const pl_experiment *e, pl_store_visit visit, void *ctx);
 const char *pl_store_errmsg(pl_store *s);
 
-/* JSON encoders shared with the exporters */
+/* A double as the shortest decimal that reads back to the same bits (15 to 17 digits). */
+void pl_format_exact(char *buf, size_t len, double v);
+/* JSON encoders shared with the exporters (numbers written exactly) */
 char *pl_params_json(const pl_experiment *e, const pl_params *p);          /* malloc'd */
 char *pl_metrics_json(const pl_experiment *e, const pl_record *rec);       /* malloc'd */
 /* Parse a params JSON object; unknown keys are an error (message in err). */

@@ -99,10 +99,14 @@ static int load_config(run_args *a, const char *path)
     fclose(f);
     txt[len] = 0;
     a->config = cJSON_Parse(txt);
+    if (!cJSON_IsObject(a->config)) {
+        const char *near = cJSON_GetErrorPtr(); /* points into txt */
+        int rc = pl_cli_error("configuration '%s' is not a JSON object (error near: '%.30s')",
+                              path, near ? near : "?");
+        free(txt);
+        return rc;
+    }
     free(txt);
-    if (!cJSON_IsObject(a->config))
-        return pl_cli_error("configuration '%s' is not a JSON object (error near: %.30s)", path,
-                            cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "?");
     cJSON *it;
     cJSON_ArrayForEach(it, a->config)
     {

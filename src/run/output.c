@@ -26,9 +26,11 @@ void pl_write_csv_row(FILE *f, const pl_experiment *e, const pl_record *r)
         fprintf(f, ",%s", b);
     }
     for (size_t k = 0; k < e->n_metrics; k++) {
-        if (isfinite(r->metric[k]))
-            fprintf(f, ",%.17g", r->metric[k]);
-        else
+        if (isfinite(r->metric[k])) {
+            char b[40];
+            pl_format_exact(b, sizeof b, r->metric[k]);
+            fprintf(f, ",%s", b);
+        } else
             fputc(',', f);
     }
     fputc('\n', f);

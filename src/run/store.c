@@ -301,7 +301,11 @@ static size_t state_from_json(const char *json, double *state)
 static char *state_to_json(const double *state, size_t n)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(state[i]));
+    for (size_t i = 0; i < n; i++) {
+        char b[40];
+        pl_format_exact(b, sizeof b, state[i]);
+        cJSON_AddItemToArray(a, isfinite(state[i]) ? cJSON_CreateRaw(b) : cJSON_CreateNull());
+    }
     char *s = cJSON_PrintUnformatted(a);
     cJSON_Delete(a);
     return s;
@@ -395,6 +399,15 @@ pl_status pl_store_each(pl_store *s, const pl_experiment *e, pl_store_visit visi
     return st;
 }
 
+void pl_format_exact(char *buf, size_t len, double v)
+{
+    /* the shortest of %.15g, %.16g, %.17g that reads back to the same double */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
 char *pl_params_json(const pl_experiment *e, const pl_params *p)
 {
     cJSON *o = cJSON_CreateObject();
@@ -405,7 +418,9 @@ char *pl_params_json(const pl_experiment *e, const pl_params *p)
             cJSON_AddStringToObject(o, e->params[i].name,
                                     pl_param_choice_name(e, (int)i, p->v[i], b, sizeof b));
         } else {
-            cJSON_AddNumberToObject(o, e->params[i].name, p->v[i]);
+            char b[40];
+            pl_format_exact(b, sizeof b, p->v[i]);
+            cJSON_AddRawToObject(o, e->params[i].name, b);
         }
     }
     char *s = cJSON_PrintUnformatted(o);
@@ -418,8 +433,10 @@ char *pl_metrics_json(const pl_experiment *e, const pl_record *rec)
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     for (size_t k = 0; k < e->n_metrics; k++) {
+        char b[40];
+        pl_format_exact(b, sizeof b, rec->metric[k]);
         if (isfinite(rec->metric[k]))
-            cJSON_AddNumberToObject(o, e->metrics[k], rec->metric[k]);
+            cJSON_AddRawToObject(o, e->metrics[k], b);
         else
             cJSON_AddNullToObject(o, e->metrics[k]);
     }

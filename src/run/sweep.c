@@ -278,13 +278,19 @@ static pl_status run_threads(pl_coord *c, const pl_task *tasks, size_t ntasks, i
     pthread_cond_init(&pp.cv, NULL);
     pthread_t *th = calloc((size_t)jobs, sizeof *th);
     if (!th) return PL_ENOMEM;
+    /* pp.running counts live workers: it starts at jobs, each worker decrements it when it
+       ends, and a thread that could not be created is taken off here */
     int started = 0;
-    for (int i = 0; i < jobs; i++)
-        if (pthread_create(&th[i], NULL, pool_worker, &pp) == 0) started++;
+    for (int i = 0; i < jobs; i++) {
+        if (pthread_create(&th[started], NULL, pool_worker, &pp) == 0) {
+            started++;
+        } else {
+            pthread_mutex_lock(&pp.mu);
+            pp.running--;
+            pthread_mutex_unlock(&pp.mu);
+        }
+    }
     pthread_mutex_lock(&pp.mu);
-    /* workers that already finished have decremented running: only remove the threads that
-     * never started (assigning `started` here lost those decrements and hung the wait) */
-    pp.running -= jobs - started;
     pl_status st = started ? PL_OK : PL_ENOMEM;
     while (st == PL_OK && (pp.running > 0 || pp.head)) {
         while (!pp.head && pp.running > 0) pthread_cond_wait(&pp.cv, &pp.mu);
@@ -303,8 +309,7 @@ static pl_status run_threads(pl_coord *c, const pl_task *tasks, size_t ntasks, i
         if (st != PL_OK) pp.status = st; /* workers stop taking tasks */
     }
     pthread_mutex_unlock(&pp.mu);
-    for (int i = 0; i < jobs; i++)
-        if (i < started) pthread_join(th[i], NULL);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     /* drop what arrived after a failure */
     while (pp.head) {
         gnode *n = pp.head;
