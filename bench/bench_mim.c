@@ -1,9 +1,11 @@
-/* Multi-index family: one matvec with L and with T at n = 20000, d = 2000, p = 2 (y = z1 z2),
+/* Multi-index family: one matvec with L and with T at n = 20000, d = 2000, p = 2 (y = z1 z2;
+ * PL_BENCH_QUICK=1: n = 4000, d = 400; shapes in sizes.json),
  * and one GAMP iteration (y = z1/z2, closed-form g_out) at the same size; inputs and results
  * are written to the output directory for bench/ref_mim.py (numpy). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 #include "phaselab/mim.h"
@@ -54,7 +56,18 @@ static void dump(const char *dir, const char *name, const double *x, size_t n)
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
-    size_t n = 20000, d = 2000, p = 2, np = n * p, dp = d * p;
+    const char *quick = getenv("PL_BENCH_QUICK");
+    int q = quick && *quick && strcmp(quick, "0") != 0;
+    size_t n = q ? 4000 : 20000, d = q ? 400 : 2000, p = 2, np = n * p, dp = d * p;
+    {
+        char path[512];
+        snprintf(path, sizeof path, "%s/sizes.json", dir);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "{\"n\": %zu, \"d\": %zu, \"p\": %zu}\n", n, d, p);
+            fclose(f);
+        }
+    }
     char buf[128];
     pl_mim_link l, lr;
     pl_mim_link_init(&l, &pl_mim_link_z1z2, 2, 0, NULL, buf, sizeof buf);
@@ -77,13 +90,13 @@ int main(int argc, char **argv)
     mv_ctx cl = {&opL, v, Lv, np, 0}, ct = {&opT, w, Tw, dp, 1};
     pl_bench_emit("mim_L_matvec", size, "phaselab", pl_bench_run(run_mv, &cl, 2, 10), flops, bytes);
     pl_bench_emit("mim_T_matvec", size, "phaselab", pl_bench_run(run_mv, &ct, 2, 10), flops, bytes);
-    dump(dir, "X_20000x2000.bin", D.X.data, n * d);
-    dump(dir, "G_20000x2x2.bin", Gy, n * 4);
-    dump(dir, "T_20000x2x2.bin", Ty, n * 4);
-    dump(dir, "v_40000.bin", v, np);
-    dump(dir, "w_4000.bin", w, dp);
-    dump(dir, "Lv_40000.bin", Lv, np);
-    dump(dir, "Tw_4000.bin", Tw, dp);
+    dump(dir, "X.bin", D.X.data, n * d);
+    dump(dir, "G.bin", Gy, n * 4);
+    dump(dir, "T.bin", Ty, n * 4);
+    dump(dir, "v.bin", v, np);
+    dump(dir, "w.bin", w, dp);
+    dump(dir, "Lv.bin", Lv, np);
+    dump(dir, "Tw.bin", Tw, dp);
     pl_mim_data_free(&D);
     /* one GAMP iteration for y = z1/z2 */
     pl_rng_init(&rng, 2026, 1);
@@ -91,15 +104,15 @@ int main(int argc, char **argv)
     gamp_ctx gc = {&lr, &Dr, pl_mat_alloc(d, p), {0}};
     pl_bench_emit("mim_gamp_iteration", size, "phaselab", pl_bench_run(run_gamp, &gc, 1, 5),
                   6.0 * (double)n * (double)d * (double)p, bytes);
-    dump(dir, "Xr_20000x2000.bin", Dr.X.data, n * d);
-    dump(dir, "yr_20000.bin", Dr.y, n);
-    dump(dir, "What_2000x2.bin", gc.What.data, dp);
+    dump(dir, "Xr.bin", Dr.X.data, n * d);
+    dump(dir, "yr.bin", Dr.y, n);
+    dump(dir, "What.bin", gc.What.data, dp);
     /* the init the GAMP call used */
     pl_rng_init(&rng, 5, 5);
     pl_rng ri = pl_rng_substream(&rng, 7);
     double *W0 = malloc(dp * sizeof *W0);
     for (size_t i = 0; i < dp; i++) W0[i] = 0.1 * pl_rng_normal(&ri);
-    dump(dir, "W0_2000x2.bin", W0, dp);
+    dump(dir, "W0.bin", W0, dp);
     free(W0);
     pl_mat_free(&gc.What);
     pl_mim_data_free(&Dr);

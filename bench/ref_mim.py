@@ -6,7 +6,8 @@ import numpy as np
 from scipy.special import erf
 
 d_ = sys.argv[1] if len(sys.argv) > 1 else "."
-n, d, p = 20000, 2000, 2
+sz = json.load(open(f"{d_}/sizes.json"))
+n, d, p = sz["n"], sz["d"], sz["p"]
 size = f"n={n},d={d},p={p}"
 ld = lambda name, shape: np.fromfile(f"{d_}/{name}", dtype="<f8").reshape(shape)
 
@@ -22,18 +23,18 @@ def emit(kernel, t, check):
     print(json.dumps({"kernel": kernel, "size": size, "impl": "numpy", "median_s": t[0],
                       "min_s": t[1], "max_s": t[2], "reps": t[3], "check": bool(check)}))
 
-X = ld("X_20000x2000.bin", (n, d)); G = ld("G_20000x2x2.bin", (n, 2, 2)); T = ld("T_20000x2x2.bin", (n, 2, 2))
-v = ld("v_40000.bin", (n, p)); w = ld("w_4000.bin", (d, p))
+X = ld("X.bin", (n, d)); G = ld("G.bin", (n, 2, 2)); T = ld("T.bin", (n, 2, 2))
+v = ld("v.bin", (n, p)); w = ld("w.bin", (d, p))
 def Lmv():
     U = np.einsum("iab,ib->ia", G, v)
     return X @ (X.T @ U) - U
 def Tmv():
     A = np.einsum("iab,ib->ia", T, X @ w)
     return X.T @ A
-emit("mim_L_matvec", timeit(Lmv), np.allclose(Lmv(), ld("Lv_40000.bin", (n, p)), rtol=1e-9, atol=1e-9))
-emit("mim_T_matvec", timeit(Tmv), np.allclose(Tmv(), ld("Tw_4000.bin", (d, p)), rtol=1e-9, atol=1e-9))
+emit("mim_L_matvec", timeit(Lmv), np.allclose(Lmv(), ld("Lv.bin", (n, p)), rtol=1e-9, atol=1e-9))
+emit("mim_T_matvec", timeit(Tmv), np.allclose(Tmv(), ld("Tw.bin", (d, p)), rtol=1e-9, atol=1e-9))
 
-Xr = ld("Xr_20000x2000.bin", (n, d)); y = ld("yr_20000.bin", (n,)); W0 = ld("W0_2000x2.bin", (d, p))
+Xr = ld("Xr.bin", (n, d)); y = ld("yr.bin", (n,)); W0 = ld("W0.bin", (d, p))
 def gout_ratio(om, V):
     Vi = np.linalg.inv(V)
     nv = np.hypot(y, 1.0); v = np.stack([y / nv, 1 / nv], 1)
@@ -56,4 +57,4 @@ def gamp_iter():
     A = -dg.sum(0) / d
     b = Xr.T @ g + W0 @ A.T
     return np.linalg.solve(np.eye(p) + A, b.T).T
-emit("mim_gamp_iteration", timeit(gamp_iter, 1, 5), np.allclose(gamp_iter(), ld("What_2000x2.bin", (d, p)), rtol=1e-8, atol=1e-10))
+emit("mim_gamp_iteration", timeit(gamp_iter, 1, 5), np.allclose(gamp_iter(), ld("What.bin", (d, p)), rtol=1e-8, atol=1e-10))

@@ -178,6 +178,36 @@ static void check_statistics(void)
         CHECK(fabs(m - pr.m2) <= 3 * se + 0.05, "%s %s: m2 %.4f +- %.4f vs theory %.4f",
               cs[i].t->name, cs[i].sym ? "sym" : "asym", m, se, pr.m2);
     }
+    /* PCA of labels, y = sign(z1 z2) with T(y) = y (bounded: Lu-Li applies), alpha = 10,
+     * d = 400: same tolerance rule */
+    {
+        pl_mim_link ls = mk(&pl_mim_link_sign_z1z2);
+        pl_mim_rule r;
+        pl_mim_threshold t;
+        pl_mim_rule_build(&ls, 0, NULL, &r);
+        pl_mim_threshold_compute(&ls, &r, &t);
+        pl_mim_spectral_pred pr;
+        CHECK(pl_mim_pca_predict(&r, &t, 10.0, NULL, NULL, &pr) == PL_OK && pr.n_outliers == 1,
+              "pca prediction: one outlier (the +2/pi direction)");
+        pl_mim_rule_free(&r);
+        double s1 = 0, s2 = 0;
+        const int seeds = 5;
+        for (int k = 0; k < seeds; k++) {
+            pl_rng rng;
+            pl_rng_init(&rng, 77 + (uint64_t)k, 3);
+            pl_mim_data D;
+            pl_mim_data_sample(&ls, 4000, 400, &rng, &D);
+            pl_mim_spec_opts o = {.k = 2, .n_use = 1, .seed = 1};
+            pl_mim_spec_result res;
+            CHECK(pl_mim_pca_spectral(&D, NULL, NULL, &o, &res) == PL_OK, "pca run");
+            s1 += res.m2;
+            s2 += res.m2 * res.m2;
+            pl_mim_data_free(&D);
+        }
+        double m = s1 / seeds, se = sqrt(fmax(s2 / seeds - m * m, 0) / (seeds - 1));
+        printf("sign pca alpha=10 d=400: m2 = %.4f +- %.4f (theory %.4f)\n", m, se, pr.m2);
+        CHECK(fabs(m - pr.m2) <= 3 * se + 0.05, "pca m2 %.4f vs %.4f", m, pr.m2);
+    }
     /* below alpha_c: noise level. For omega independent of the data, What = sum_i x_i
      * (G_i omega_i)^T has m2 = E[Tr(G^2) ||z||^2] / (d E[Tr G^2]) = c/d with
      * E[||z||^2 | y] = p + Tr G(y) (cross terms vanish): c is computed from the label rule.

@@ -153,10 +153,10 @@ static void check_oracles(void)
 /* Qhat/alpha = E[g g^T] ~ F(Q) for small Q (spec T2) */
 static void check_se_linearisation(void)
 {
-    /* (z1 z2 is left out: its 4-D Gauss-Hermite SE rule is only ~6% accurate near Q = 0,
-     * because g ~ G(y) w inherits the -1/log|y| singularity of a(|y|); see docs) */
-    const pl_mim_link_type *ts[] = {&pl_mim_link_pr, &pl_mim_link_sign_z1z2};
-    for (size_t i = 0; i < 2; i++) {
+    /* (z1 z2 exercises the adaptive integral over y at the log singularity of its density;
+     * a Gauss-Hermite rule in (xi, u) was only ~6% accurate here) */
+    const pl_mim_link_type *ts[] = {&pl_mim_link_pr, &pl_mim_link_sign_z1z2, &pl_mim_link_z1z2};
+    for (size_t i = 0; i < 3; i++) {
         setup s;
         mk(&s, ts[i], 0, 0);
         size_t p = s.l.p, q = p * p;

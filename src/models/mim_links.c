@@ -44,7 +44,7 @@ static void gout_from_moments(size_t p, const double *w, const double *V, const 
             g[i] = s;
         }
     if (dg) {
-        double D[P2], T[P2];
+        double D[P2] = {0}, T[P2];
         for (size_t i = 0; i < p * p; i++) D[i] = cov[i] - V[i];
         pl_mim_mm(p, Vi, D, T);
         pl_mim_mm(p, T, Vi, dg);
@@ -78,16 +78,20 @@ static pl_status z1z2_gout(const pl_mim_link *l, double y, const double *w, cons
     double a = sqrt(fmax(fabs(y), 1e-200)), sy = y < 0 ? -1.0 : 1.0;
     double wn = sqrt(w[0] * w[0] + w[1] * w[1]);
     double R = wn + 8.5 * smax;
-    /* pass 1: locate the peak on a coarse grid over a wide range */
-    double U0 = fmax(log(fmax(R, 2 * a) / a), 0.0) + 0.5 * log(smax / smin) + 2.0;
-    double h0 = fmin(0.05, U0 / 400.0), fmax_ = -INFINITY, zpk = 0;
-    for (int s = -1; s <= 1; s += 2) {
-        for (double u = -U0; u <= U0; u += h0) {
-            double e = exp(u), z0 = s * a * e - w[0], z1 = s * sy * a / e - w[1];
-            double f = -0.5 * (Vi[0] * z0 * z0 + 2 * Vi[1] * z0 * z1 + Vi[3] * z1 * z1);
-            if (f > fmax_) {
-                fmax_ = f;
-                zpk = a * sqrt(e * e + 1 / (e * e));
+    /* pass 1 (only when the hyperbola may miss the bulk of N(w, V)): locate the peak on a
+     * coarse grid over a wide range */
+    double zpk = 0;
+    if (2 * a > R || smax > 4 * smin) {
+        double U0 = fmax(log(fmax(R, 2 * a) / a), 0.0) + 0.5 * log(smax / smin) + 2.0;
+        double h0 = fmin(0.05, U0 / 400.0), fmax_ = -INFINITY;
+        for (int s = -1; s <= 1; s += 2) {
+            for (double u = -U0; u <= U0; u += h0) {
+                double e = exp(u), z0 = s * a * e - w[0], z1 = s * sy * a / e - w[1];
+                double f = -0.5 * (Vi[0] * z0 * z0 + 2 * Vi[1] * z0 * z1 + Vi[3] * z1 * z1);
+                if (f > fmax_) {
+                    fmax_ = f;
+                    zpk = a * sqrt(e * e + 1 / (e * e));
+                }
             }
         }
     }
@@ -96,20 +100,27 @@ static pl_status z1z2_gout(const pl_mim_link *l, double y, const double *w, cons
     double h = fmin(0.05, 0.6 * smin / Rb);
     size_t N = (size_t)ceil(U / h);
     if (N > 400000) N = 400000, h = U / (double)N;
-    /* pass 2: the maximum on the fine grid, then the sums */
+    /* pass 2: the sums with a running maximum (rescaled when it grows) */
     double fm = -INFINITY;
-    for (int s = -1; s <= 1; s += 2)
-        for (long k = -(long)N; k <= (long)N; k++) {
-            double e = exp(k * h), z0 = s * a * e - w[0], z1 = s * sy * a / e - w[1];
-            double f = -0.5 * (Vi[0] * z0 * z0 + 2 * Vi[1] * z0 * z1 + Vi[3] * z1 * z1);
-            if (f > fm) fm = f;
-        }
     double S0 = 0, S1[2] = {0, 0}, S2[3] = {0, 0, 0};
-    for (int s = -1; s <= 1; s += 2)
-        for (long k = -(long)N; k <= (long)N; k++) {
-            double e = exp(k * h), x0 = s * a * e, x1 = s * sy * a / e;
+    double eh = exp(h);
+    for (int s = -1; s <= 1; s += 2) {
+        double e = exp(-(double)N * h);
+        for (long k = -(long)N; k <= (long)N; k++, e *= eh) {
+            if ((k & 63) == 0) e = exp(k * h); /* limit the drift of the running product */
+            double x0 = s * a * e, x1 = s * sy * a / e;
             double z0 = x0 - w[0], z1 = x1 - w[1];
             double f = -0.5 * (Vi[0] * z0 * z0 + 2 * Vi[1] * z0 * z1 + Vi[3] * z1 * z1);
+            if (f > fm) {
+                double r = exp(fm - f);
+                S0 *= r;
+                S1[0] *= r;
+                S1[1] *= r;
+                S2[0] *= r;
+                S2[1] *= r;
+                S2[2] *= r;
+                fm = f;
+            }
             double q = exp(f - fm);
             S0 += q;
             S1[0] += q * x0;
@@ -118,6 +129,7 @@ static pl_status z1z2_gout(const pl_mim_link *l, double y, const double *w, cons
             S2[1] += q * x0 * x1;
             S2[2] += q * x1 * x1;
         }
+    }
     if (!(S0 > 0)) return PL_ENAN;
     if (logZ) *logZ = fm + log(h * S0) - LOG_2PI - 0.5 * ld;
     double mean[2] = {S1[0] / S0, S1[1] / S0};

@@ -443,6 +443,71 @@ static void matvec(size_t p, const double *A, const double *x, double *y)
     }
 }
 
+/* integrand over the label y at fixed w: Z(y; w, V) [1, g g^T] (y = e0 + sgn t^k) */
+typedef struct {
+    const pl_mim_link *l;
+    const double *w, *V;
+    double e0, sgn;
+    int kpow;
+    double shift;
+    pl_status st;
+} yint_ctx;
+
+static void yint_fn(double t, double *out, void *c)
+{
+    yint_ctx *q = c;
+    size_t p = q->l->p, m = 1 + p * p;
+    for (size_t k = 0; k < m; k++) out[k] = 0;
+    double y = q->e0 + q->sgn * pow(t, q->kpow), jac = q->kpow * pow(t, q->kpow - 1);
+    if (jac == 0) return;
+    double lz, g[PL_MIM_PMAX];
+    pl_status st = pl_mim_gout(q->l, y, q->w, q->V, &lz, g, NULL);
+    if (st != PL_OK) {
+        if (st != PL_EINVAL) q->st = st;
+        return;
+    }
+    double e = exp(lz - q->shift) * jac;
+    if (!isfinite(e)) return;
+    out[0] = e;
+    for (size_t i = 0; i < p * p; i++) out[1 + i] = e * g[i / p] * g[i % p];
+}
+
+/* E_{y | w}[g g^T] for a deterministic continuous link with a singular point of the label
+ * density (z1 z2: log, y = z^2 and ||z||^2/p: square root): adaptive integration over y with
+ * Z(y; w, V) from log Z_out, substitutions y = e +- t^3 (log) or t^2 (sqrt) at the point. The
+ * Gauss-Hermite rule in (xi, u) would meet the singularity of g along the level set y = e. */
+static pl_status yint_expect(const pl_mim_link *l, const double *w, const double *V,
+                             double smax, double *acc)
+{
+    const pl_mim_link_type *t = l->type;
+    size_t p = l->p, m = 1 + p * p;
+    double wn = 0;
+    for (size_t i = 0; i < p; i++) wn += w[i] * w[i];
+    double R = sqrt(wn) + 9.0 * smax, Y = R * R;
+    yint_ctx c = {.l = l, .w = w, .V = V, .e0 = t->edge_at, .st = PL_OK};
+    c.kpow = t->edge == PL_MIM_EDGE_LOG ? 3 : 2;
+    double res[1 + PL_MIM_PMAX * PL_MIM_PMAX];
+    for (size_t k = 0; k < m; k++) acc[k] = 0;
+    /* shift: log Z at a probe label */
+    {
+        double lz, g[PL_MIM_PMAX], z[PL_MIM_PMAX];
+        for (size_t i = 0; i < p; i++) z[i] = w[i] + 0.5;
+        double y0 = t->sample(l, z, NULL);
+        c.shift = (pl_mim_gout(l, y0, w, V, &lz, g, NULL) == PL_OK && isfinite(lz)) ? lz : 0;
+    }
+    for (int side = isinf(t->support_lo) ? -1 : 1; side <= 1; side += 2) {
+        c.sgn = side;
+        double T = pow(Y, 1.0 / c.kpow);
+        pl_status st = pl_mim_vquad(yint_fn, &c, 0.0, T, m, 6, 1e-7, 600, res);
+        if (st != PL_OK && st != PL_ENOCONV) return st;
+        if (c.st != PL_OK) return c.st;
+        for (size_t k = 0; k < m; k++) acc[k] += res[k];
+    }
+    if (!(acc[0] > 0)) return PL_ENAN;
+    for (size_t k = 1; k < m; k++) acc[k] /= acc[0];
+    return PL_OK;
+}
+
 pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_opts *o,
                          double *out, double *se)
 {
@@ -497,6 +562,40 @@ pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_
             for (size_t i = 0; i < q; i++) se[i] = sqrt(m2[i] / (double)(N - 1) / (double)N);
         free(m2);
         return PL_OK;
+    }
+    int use_yint = !discrete && deterministic && !noisy_dim && t->edge != PL_MIM_EDGE_NONE &&
+                   (isinf(t->support_lo) || t->support_lo == t->edge_at);
+    if (use_yint) {
+        /* Gauss-Hermite over xi (p dims), adaptive over y */
+        size_t n = o->nquad ? o->nquad : (p == 1 ? 40 : (p == 2 ? 12 : 8));
+        double *x = malloc(n * sizeof *x), *wt = malloc(n * sizeof *wt);
+        if (!x || !wt) {
+            free(x);
+            free(wt);
+            return PL_ENOMEM;
+        }
+        st = pl_gauss_hermite(n, x, wt);
+        double smax = sqrt(fmax(w[p - 1], 1e-10));
+        size_t idx[PL_MIM_PMAX] = {0}, total = 1;
+        for (size_t k = 0; k < p; k++) total *= n;
+        double acc[1 + PL_MIM_PMAX * PL_MIM_PMAX];
+        for (size_t c = 0; c < total && st == PL_OK; c++) {
+            double wk = 1;
+            for (size_t k = 0; k < p; k++) {
+                xi[k] = x[idx[k]];
+                wk *= wt[idx[k]];
+            }
+            matvec(p, Qs, xi, om);
+            st = yint_expect(l, om, V, smax, acc);
+            for (size_t i = 0; i < q && st == PL_OK; i++) out[i] += wk * acc[1 + i];
+            for (size_t k = 0; k < p; k++) {
+                if (++idx[k] < n) break;
+                idx[k] = 0;
+            }
+        }
+        free(x);
+        free(wt);
+        return st;
     }
     /* Gauss-Hermite tensor rule */
     size_t n = o->nquad;
