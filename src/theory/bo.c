@@ -450,7 +450,7 @@ static double weighted_map(void *p, double eps) { return weighted_F(p, eps, NULL
 static pl_status fp_bisect(fp_map F, void *ctx, double hi, const pl_bo_fp_opts *o,
                            pl_bo_fp *res)
 {
-    double lo = 0.0;
+    double lo = 0.0, hi0 = hi;
     double hlo = F(ctx, 0.0) - 0.0;
     if (!isfinite(hlo)) return res->status = PL_ENAN;
     res->iterations = 0;
@@ -491,11 +491,11 @@ static pl_status fp_bisect(fp_map F, void *ctx, double hi, const pl_bo_fp_opts *
     res->pinned = (hlo - hhi) > 100.0 * (hi - lo) + 1e-300;
     res->sign_changes = 0;
     if (o->scan > 1) {
-        double emax = hi > 0 ? hi : 1.0, top = emax;
-        (void)top;
-        int prev = 1, sc = 0; /* h(0) > 0 */
+        /* geometric grid over (0, hi]: h(0) > 0, count the sign changes */
+        double top = hi0;
+        int prev = 1, sc = 0;
         for (size_t j = 0; j < o->scan; j++) {
-            double e = res->eps * 1e-6 * pow(1e8, (double)j / (double)(o->scan - 1));
+            double e = top * pow(1e-10, 1.0 - (double)j / (double)(o->scan - 1));
             double h = F(ctx, e) - e;
             int sg = h > 0.0;
             if (sg != prev) sc++;
