@@ -9,7 +9,7 @@ OUT ?= out
 PACKAGES = cmake make gcc pkg-config python3 libopenblas-dev liblapacke-dev libsqlite3-dev \
            libplplot-dev plplot-driver-cairo libcjson-dev zlib1g-dev liblbfgs-dev \
            libopenmpi-dev openmpi-bin
-BENCH_PACKAGES = python3-numpy python3-scipy python3-torch
+BENCH_PACKAGES = python3-numpy python3-scipy python3-torch python3-threadpoolctl
 
 .PHONY: deps build run test bench install clean
 

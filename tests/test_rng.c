@@ -1,11 +1,48 @@
 /* RNG: moments within statistical bounds, stream independence, reproducibility. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "phaselab/rng.h"
 #include "pl_test.h"
 
+/* Each thread draws its own streams; the numbers must equal a sequential draw. */
+typedef struct {
+    int first, step;
+    double *out; /* 8 streams x 1000 draws */
+} thread_job;
+
+static void *draw_streams(void *arg)
+{
+    thread_job *j = arg;
+    for (int s = j->first; s < 8; s += j->step) {
+        pl_rng r;
+        pl_rng_init(&r, 2024, (uint64_t)s);
+        pl_rng_normal_fill(&r, j->out + 1000 * s, 1000, 1.0);
+    }
+    return NULL;
+}
+
+static void check_threads(void)
+{
+    double seq[8000], par[8000];
+    thread_job one = {0, 1, seq};
+    draw_streams(&one);
+    for (int nth = 2; nth <= 4; nth++) {
+        pthread_t th[4];
+        thread_job jobs[4];
+        memset(par, 0, sizeof par);
+        for (int t = 0; t < nth; t++) {
+            jobs[t] = (thread_job){t, nth, par};
+            pthread_create(&th[t], NULL, draw_streams, &jobs[t]);
+        }
+        for (int t = 0; t < nth; t++) pthread_join(th[t], NULL);
+        CHECK(memcmp(seq, par, sizeof seq) == 0, "streams drawn on %d threads differ", nth);
+    }
+}
+
 int main(void)
 {
+    check_threads();
     const size_t n = 1000000;
     double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
     pl_rng r;
