@@ -5,7 +5,8 @@ times the same computation and checks phaselab's results.
  - bo_adam_epoch (torch, float64, CPU): one epoch of 3 sequential minibatches of Adam on the
    MSE of f(x) = tanh(2 x U^T) a, then every row of U renormalised to unit norm.
  - bo_eps_curve (scipy): the same equations as src/theory/bo.c written with numpy/scipy --
-   Hermite series g(q) (Gauss-Hermite), top-branch fixed point by brentq, l_e by brentq,
+   Hermite series g(q) (Gauss-Hermite), top-branch fixed point by vectorised Newton,
+   l_e by brentq,
    eps by scipy.optimize.bisect -- for 200 values of alpha.
 Usage: ref_bo.py OUTDIR [quick]
 """
@@ -92,10 +93,22 @@ def bench_curve(outdir, quick):
             h[l + 1] = (x * h[l] - np.sqrt(l) * h[l - 1]) / np.sqrt(l + 1)
         c2 = (h @ (w * s)) ** 2
         c2[:2] = 0.0
-        ls = np.arange(L + 1)
-        g = np.polynomial.Polynomial(c2)
-        dg = g.deriv()
-        g1 = g(1.0)
+        pw = np.arange(L + 1)
+        dc2 = pw[1:] * c2[1:]
+        ddc2 = pw[2:] * (pw[2:] - 1) * c2[2:]
+
+        def horner(c, q):
+            acc = np.zeros_like(q)
+            for cl in c[::-1]:
+                acc = acc * q + cl
+            return acc
+
+        def g(q):
+            return horner(c2, np.asarray(q, dtype=float))
+
+        def dg(q):
+            return horner(dc2, np.asarray(q, dtype=float))
+        g1 = float(g(1.0))
 
         def Lq(q):
             return q / ((1 - q) * dg(q))
@@ -104,13 +117,38 @@ def bench_curve(outdir, quick):
         dphi = lambda q: Lq(q) * g(q) + q + np.log1p(-q)
         qe = brentq(dphi, ms, 1 - 1e-12, xtol=1e-15)
         le = Lq(qe)
+        t_lo = np.log1p(-qe)
 
         def me(l):
-            if l < le:
-                return 0.0
-            # largest root of L(q) = l in log(1 - q) for resolution near 1
-            f = lambda t: np.log(Lq(1 - np.exp(t))) - np.log(l)
-            return 1 - np.exp(brentq(f, np.log(1 - qe), -40.0, xtol=1e-14))
+            """m_e for an array of SNRs: vectorised safeguarded Newton on
+            psi(t) = ln q - t - ln g'(q) - ln l, q = 1 - e^t, t = ln(1 - q) in [ln(1 - q_e), -35]
+            (psi decreases in t on the top branch)."""
+            l = np.asarray(l, dtype=float)
+            on = l >= le
+            out = np.zeros(l.shape)
+            if not np.any(on):
+                return out
+            lnl = np.log(l[on])
+            a = np.full(lnl.shape, -35.0)  # psi(a) > 0
+            b = np.full(lnl.shape, t_lo)   # psi(b) <= 0
+            t = np.clip(-np.log1p(l[on] * float(dg(1.0))), a + 1e-12, b - 1e-12)
+            for _ in range(40):
+                e = np.exp(t)
+                q = -np.expm1(t)
+                g1p, g2p = horner(dc2, q), horner(ddc2, q)
+                psi = np.log(q) - t - np.log(g1p) - lnl
+                dpsi = -e / q - 1.0 + e * g2p / g1p
+                a = np.where(psi > 0, t, a)
+                b = np.where(psi > 0, b, t)
+                tn = t - psi / dpsi
+                bad = ~((tn > a) & (tn < b))
+                tn = np.where(bad, 0.5 * (a + b), tn)
+                done = np.all(np.abs(tn - t) <= 1e-12 * np.abs(t))
+                t = tn
+                if done:
+                    break
+            out[on] = -np.expm1(t)
+            return out
 
         v = 1.0 / np.arange(1, 101)
         v /= np.linalg.norm(v)
@@ -120,8 +158,7 @@ def bench_curve(outdir, quick):
             nd = al * 200.0
 
             def F(e):
-                q = np.array([me(nd * vi / (0.01 + e)) for vi in v2])
-                return np.sum(v2 * (g1 - g(q))) - e
+                return np.sum(v2 * (g1 - g(me(nd * v2 / (0.01 + e))))) - e
             res[i] = bisect(F, 0.0, g1 * (1 + 1e-9), xtol=1e-15, rtol=1e-12, maxiter=200)
         out["eps"] = res
 

@@ -146,6 +146,22 @@ static void test_exact_kernels(void)
     CHECK(ch.continuous, "relu: continuous transition (mu2 != 0)");
     CHECK_CLOSE(ch.l_e, 2.0 * M_PI, 1e-9, "relu: l_e = 1/(2 c2) = 2 pi");
 
+    /* several fixed points: one feature (v = 1) of the he3 channel with c = l_e (Delta +
+     * 0.85), Delta = 0.1: h = F - eps is > 0 at 0, has a continuous root below eps* = 0.85
+     * where the SNR crosses l_e, jumps up there (F: 1 - m_jump^3 = 0.73 -> 1) and has the
+     * trivial root eps = g(1) = 1 (nothing learned). The scan sees >= 3 sign changes and the
+     * bisection still ends on a genuine root (never on the jump). */
+    {
+        pl_bo_channel he;
+        channel("he3", 40, &he, &st);
+        double one = 1.0, c = he.l_e * (0.1 + 0.85);
+        pl_bo_fp_opts fo = pl_bo_fp_default_opts();
+        fo.scan = 400;
+        pl_bo_fp r;
+        CHECK(pl_bo_solve(&he, 1, &one, c, 0.1, &fo, &r, NULL) == PL_OK, "he3 k = 1 solve");
+        CHECK(r.sign_changes >= 3, "several roots seen: %d", r.sign_changes);
+        CHECK(!r.pinned && fabs(r.residual) < 1e-9, "genuine root (residual %g)", r.residual);
+    }
     /* an activation without components of order >= 2 is rejected */
     pl_bo_channel_opts o = pl_bo_channel_default_opts();
     o.order = 20;

@@ -73,6 +73,7 @@ typedef struct {
     double l_s, m_s;    /* spinodal: min_q L(q), L(q) = q / ((1-q) g'(q)); m_s = argmin */
     double l_e, m_jump; /* equilibrium threshold and the overlap just above it */
     double q_top;       /* lower end of the top (increasing) branch of L(q) */
+    double L_top, dg1;  /* L(q_top) and g'(1) */
     int continuous;     /* 1 if the transition is continuous (l_e = l_s = L(0+), no jump) */
     int branches;       /* interior local minima of L found (1 for the paper's sigma) */
     pl_status status;   /* PL_OK; PL_ENOCONV when the series tail exceeds tail_tol (the

@@ -89,34 +89,32 @@ static double psi_s(const pl_bo_channel *ch, double s, double lnl, double *dpsi)
     return log(q) - log(s) - log(g1) - lnl;
 }
 
-/* Root of psi on the top branch: s in (0, s_hi], psi(s_hi) <= 0. Safeguarded Newton with
- * log-space bisection. Returns s (1 - q). */
+/* Root of psi on the top branch: s in (0, s_hi], psi(s_hi) <= 0. Safeguarded Newton in
+ * u = ln s (psi is close to linear in ln s) with bisection in u as the fallback. */
 static double top_branch_s(const pl_bo_channel *ch, double l, double s_hi)
 {
-    double lnl = log(l);
-    double g1 = pl_bo_dg(ch, 1.0);
-    /* bracket: psi(s_lo) > 0 */
-    double s_lo = 0.5 / (l * g1 + 1.0);
-    if (s_lo > s_hi) s_lo = 0.5 * s_hi;
-    int guard = 0;
-    while (psi_s(ch, s_lo, lnl, NULL) <= 0.0 && guard++ < 200) s_lo *= 0.5;
-    if (s_lo < DBL_MIN) return s_lo;
-    /* start from the spec's first iterate q = r/(1+r), r = l g'(1): s = 1/(1 + r) */
+    double lnl = log(l), g1 = ch->dg1;
+    /* start from the spec's first iterate q = r/(1+r), r = l g'(1): s = 1/(1 + r), which is
+     * below the root (the iteration from q = 1 decreases monotonically to it) */
     double s = 1.0 / (1.0 + l * g1);
-    if (!(s > s_lo && s < s_hi)) s = sqrt(s_lo * s_hi);
+    if (!(s < s_hi)) s = 0.5 * s_hi;
+    double u_hi = log(s_hi), u_lo = log(s);
+    int guard = 0;
+    while (psi_s(ch, exp(u_lo), lnl, NULL) <= 0.0 && guard++ < 2000) u_lo -= 1.0;
+    double u = u_lo;
     for (int it = 0; it < 200; it++) {
-        double dp, p = psi_s(ch, s, lnl, &dp);
-        if (p > 0.0) s_lo = s;
-        else s_hi = s;
-        double sn = s - p / dp;
-        if (!(sn > s_lo && sn < s_hi) || !isfinite(sn)) sn = sqrt(s_lo * s_hi);
-        if (fabs(sn - s) <= 1e-15 * s || s_hi - s_lo <= 4e-16 * s_hi) {
-            s = sn;
+        double sv = exp(u), dp, p = psi_s(ch, sv, lnl, &dp);
+        if (p > 0.0) u_lo = u;
+        else u_hi = u;
+        double un = u - p / (dp * sv);
+        if (!(un > u_lo && un < u_hi) || !isfinite(un)) un = 0.5 * (u_lo + u_hi);
+        if (fabs(un - u) <= 1e-14 * (1.0 + fabs(u)) || u_hi - u_lo <= 1e-14 * (1.0 + fabs(u))) {
+            u = un;
             break;
         }
-        s = sn;
+        u = un;
     }
-    return s;
+    return exp(u);
 }
 
 /* Largest fixed point as (q, s = 1 - q). */
@@ -130,7 +128,7 @@ static void fixed_point_qs(const pl_bo_channel *ch, double l, double *q, double 
         *s = 0.0;
         return;
     }
-    double Ltop = snr_s(ch, 1.0 - ch->q_top);
+    double Ltop = ch->L_top;
     if (l >= Ltop) {
         if (ch->q_top <= 0.0 && l == Ltop) return;
         *s = top_branch_s(ch, l, 1.0 - ch->q_top);
@@ -320,6 +318,7 @@ pl_status pl_bo_channel_init(pl_bo_channel *ch, pl_fn1 sigma, void *ctx,
                  ch->lmin);
         return ch->status;
     }
+    ch->dg1 = pl_bo_dg(ch, 1.0);
     ch->tail_rel = (ch->esig2 - total) / ch->esig2;
     if (fabs(ch->tail_rel) > o.tail_tol) {
         ch->status = PL_ENOCONV;
@@ -353,6 +352,7 @@ pl_status pl_bo_channel_init(pl_bo_channel *ch, pl_fn1 sigma, void *ctx,
     free(Lg);
     ch->branches = nb;
     ch->q_top = qtop;
+    ch->L_top = snr_s(ch, 1.0 - qtop);
     ch->l_s = lmin_val;
     ch->m_s = argmin;
     if (qtop <= 0.0) {
@@ -450,7 +450,7 @@ static double weighted_map(void *p, double eps) { return weighted_F(p, eps, NULL
 static pl_status fp_bisect(fp_map F, void *ctx, double hi, const pl_bo_fp_opts *o,
                            pl_bo_fp *res)
 {
-    double lo = 0.0;
+    double lo = 0.0, hi0 = hi;
     double hlo = F(ctx, 0.0) - 0.0;
     if (!isfinite(hlo)) return res->status = PL_ENAN;
     res->iterations = 0;
@@ -491,11 +491,11 @@ static pl_status fp_bisect(fp_map F, void *ctx, double hi, const pl_bo_fp_opts *
     res->pinned = (hlo - hhi) > 100.0 * (hi - lo) + 1e-300;
     res->sign_changes = 0;
     if (o->scan > 1) {
-        double emax = hi > 0 ? hi : 1.0, top = emax;
-        (void)top;
-        int prev = 1, sc = 0; /* h(0) > 0 */
+        /* geometric grid over (0, hi]: h(0) > 0, count the sign changes */
+        double top = hi0;
+        int prev = 1, sc = 0;
         for (size_t j = 0; j < o->scan; j++) {
-            double e = res->eps * 1e-6 * pow(1e8, (double)j / (double)(o->scan - 1));
+            double e = top * pow(1e-10, 1.0 - (double)j / (double)(o->scan - 1));
             double h = F(ctx, e) - e;
             int sg = h > 0.0;
             if (sg != prev) sc++;
