@@ -62,5 +62,7 @@ st=$("$bin" run quad-width d=16 n=256 p=3 --seeds 1 --format csv 2>/dev/null | t
 [ "$st" = converged ] && ok || ko "quad-width simulation status '$st'"
 n=$("$bin" theory quad-phase d=40 rho=0.2,0.8 a=1.6,2 --format csv 2>/dev/null | tail -n +2 | grep -c ',converged,')
 [ "$n" = 4 ] && ok || ko "quad-phase cells converged: $n"
+# a sweep in p prints its fitted exponent next to the predicted one
+"$bin" theory quad-width d=40 n=1600 p=1,2,4,8 --format none 2>&1 | grep -q "quad-width fit (theory, gamma=1.25): err ~ p^s, s = .* (4 points); predicted 1 - 2 gamma = -1.5000" && ok || ko "quad-width fitted exponent report"
 echo "cli_quad: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
 
@@ -97,6 +98,9 @@ struct pl_experiment {
      * against plot_x. */
     pl_status (*plot)(const pl_experiment *e, const pl_records *recs, const char *file,
                       char *err, size_t errlen);
+    /* Optional: a summary of a whole sweep (fitted exponents, crossings), printed after the
+     * table by `run` / `sweep` (to stderr when the output is CSV or JSON). */
+    void (*report)(const pl_experiment *e, const pl_records *recs, FILE *out);
 };
 
 /* registry */

@@ -367,6 +367,7 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         if (st != PL_EINVAL) rc = 1;
     } else if (!stats.is_worker) {
         if (a.fmt == FMT_TABLE) pl_write_table(stdout, e, &all);
+        if (e->report && all.n) e->report(e, &all, a.fmt == FMT_TABLE ? stdout : stderr);
         if (store)
             fprintf(stderr, "store %s: %zu records computed, %zu loaded\n", a.store,
                     stats.computed, stats.loaded);

@@ -223,6 +223,87 @@ static pl_status data_theory(const pl_experiment *e, const pl_params *p, pl_reco
     "fallback; tail = the n -> infinity limit (best rank-p error); slope = local log-log "     \
     "slope of the theory curve; pred_slope = 1 - 2 gamma (width) or 1/(2 gamma) - 1 (data). "
 
+/* Fitted exponent of err against the swept width (xi = W_P) or sample count (xi = W_N), one
+ * fit per source and per combination of the other parameters, over every point of the sweep
+ * with a positive mean error (simulation: the mean over seeds). */
+static void qs_report_fit(const pl_experiment *e, const pl_records *recs, FILE *out, int xi)
+{
+    size_t n = recs->n;
+    unsigned char *used = calloc(n ? n : 1, 1);
+    double *xs = malloc((n ? n : 1) * sizeof *xs), *ys = malloc((n ? n : 1) * sizeof *ys);
+    if (!used || !xs || !ys) goto done;
+    for (size_t r0 = 0; r0 < n; r0++) {
+        if (used[r0]) continue;
+        const pl_record *a = &recs->rec[r0];
+        /* the group: same source and the same parameters except xi */
+        size_t m = 0;
+        for (size_t r = r0; r < n; r++) {
+            const pl_record *b = &recs->rec[r];
+            int same = strcmp(a->source, b->source) == 0;
+            for (int i = 0; i < W_NP && same; i++)
+                if (i != xi && a->params.v[i] != b->params.v[i]) same = 0;
+            if (!same) continue;
+            used[r] = 1;
+            if (b->status != PL_REC_CONVERGED || !(b->metric[WM_ERR] > 0)) continue;
+            /* average the seeds of one x */
+            size_t k;
+            for (k = 0; k < m; k++)
+                if (xs[k] == b->params.v[xi]) break;
+            if (k == m) {
+                xs[m] = b->params.v[xi];
+                ys[m] = 0;
+                used[r] = 1;
+                m++;
+            }
+        }
+        for (size_t k = 0; k < m; k++) {
+            double s = 0;
+            size_t c = 0;
+            for (size_t r = r0; r < n; r++) {
+                const pl_record *b = &recs->rec[r];
+                int same = strcmp(a->source, b->source) == 0 && b->params.v[xi] == xs[k];
+                for (int i = 0; i < W_NP && same; i++)
+                    if (i != xi && a->params.v[i] != b->params.v[i]) same = 0;
+                if (same && b->status == PL_REC_CONVERGED && b->metric[WM_ERR] > 0) {
+                    s += b->metric[WM_ERR];
+                    c++;
+                }
+            }
+            ys[k] = c ? s / (double)c : NAN;
+        }
+        double slope, se, icpt, we, de;
+        if (m < 3 || pl_qs_fit_exponent(xs, ys, m, &slope, &se, &icpt) != PL_OK) continue;
+        double lo = xs[0], hi = xs[0];
+        for (size_t k = 1; k < m; k++) {
+            lo = fmin(lo, xs[k]);
+            hi = fmax(hi, xs[k]);
+        }
+        fprintf(out, "%s fit (%s, gamma=%g): err ~ %s^s, s = %.4f ± %.4f over %s in [%g, %g] "
+                     "(%zu points)", e->name, a->source, a->params.v[W_GAMMA],
+                e->params[xi].name, slope, se, e->params[xi].name, lo, hi, m);
+        if (pl_qs_exponents(a->params.v[W_GAMMA], &we, &de) == PL_OK)
+            fprintf(out, "; predicted %s %.4f", xi == W_P ? "1 - 2 gamma =" : "1/(2 gamma) - 1 =",
+                    xi == W_P ? we : de);
+        else
+            fprintf(out, "; no predicted exponent (needs gamma > 1/2)");
+        fputc('\n', out);
+    }
+done:
+    free(used);
+    free(xs);
+    free(ys);
+}
+
+static void width_report(const pl_experiment *e, const pl_records *recs, FILE *out)
+{
+    qs_report_fit(e, recs, out, W_P);
+}
+
+static void data_report(const pl_experiment *e, const pl_records *recs, FILE *out)
+{
+    qs_report_fit(e, recs, out, W_N);
+}
+
 const pl_experiment pl_exp_quad_width = {
     .name = "quad-width",
     .summary = "Quadratic networks with a power-law target: error vs width p at fixed n, "
@@ -244,6 +325,7 @@ const pl_experiment pl_exp_quad_width = {
     .simulate = qs_simulate,
     .theory = width_theory,
     .theory_warm = width_theory_warm,
+    .report = width_report,
 };
 
 const pl_experiment pl_exp_quad_data = {
@@ -269,6 +351,7 @@ const pl_experiment pl_exp_quad_data = {
     .simulate = qs_simulate,
     .theory = data_theory,
     .theory_warm = data_theory_warm,
+    .report = data_report,
 };
 
 /* ------------------------------------------------------------------ quad-phase */
