@@ -3,14 +3,25 @@
  *    row renormalisation) of a width-100 student at d = 200, n = 2 d^2 (reference: PyTorch);
  *  - bo_eps_curve: the eps_BO(alpha) theory curve, 200 points of alpha in [1, 100] at d = 200,
  *    k = 100, beta = 1, Delta = 0.01 (channel setup included; reference: scipy).
- * Usage: bench_bo OUTDIR [quick]. Writes the inputs and results as raw float64 .bin files. */
+ * Usage: bench_bo OUTDIR [quick] (or PL_BENCH_QUICK=1: fewer repetitions and a 20-point curve).
+ * Writes the inputs and results as raw float64 .bin files. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
+#include "bench_io.h"
 #include "phaselab/bo.h"
+
+static void emit_meta(const char *kernel, const char *size, double x, const char *xvar,
+                      const char *bound)
+{
+    printf("{\"kernel\":\"%s\",\"size\":\"%s\",\"impl\":\"meta\",\"headline\":true,"
+           "\"x\":%.17g,\"xvar\":\"%s\",\"bound\":\"%s\"}\n",
+           kernel, size, x, xvar, bound);
+    fflush(stdout);
+}
 
 static int dump(const char *dir, const char *name, const double *x, size_t n)
 {
@@ -73,7 +84,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *dir = argv[1];
-    int quick = argc > 2 && strcmp(argv[2], "quick") == 0;
+    int quick = (argc > 2 && strcmp(argv[2], "quick") == 0) || pl_bench_quick();
     /* ---- Adam epoch */
     size_t d = 200, p = 100, n = 2 * d * d;
     pl_rng rng;
@@ -98,6 +109,7 @@ int main(int argc, char **argv)
         return 1;
     pl_bench_time t = pl_bench_run(adam_epoch, &c, 1, quick ? 3 : 7);
     /* flops: per batch forward X U^T (2 b d p) + gradient G^T X (2 b d p) + readout */
+    emit_meta("bo_adam_epoch", "d200_p100_n80000", (double)n, "n", "gemm");
     pl_bench_emit("bo_adam_epoch", "d200_p100_n80000", "phaselab", t, 4.0 * (double)n * d * p,
                   8.0 * (double)n * d);
     adam_epoch(&c);
@@ -112,12 +124,15 @@ int main(int argc, char **argv)
     free(c.ga);
     free(c.a0);
     /* ---- eps_BO curve */
-    curve_ctx cc = {200, malloc(200 * sizeof(double)), malloc(200 * sizeof(double))};
+    size_t npts = quick ? 20 : 200;
+    const char *csize = quick ? "k100_20pts" : "k100_200pts";
+    curve_ctx cc = {npts, malloc(npts * sizeof(double)), malloc(npts * sizeof(double))};
     for (size_t i = 0; i < cc.npts; i++) cc.alpha[i] = pow(100.0, (double)i / (double)(cc.npts - 1));
     t = pl_bench_run(eps_curve, &cc, 0, quick ? 1 : 3);
-    pl_bench_emit("bo_eps_curve", "k100_200pts", "phaselab", t, 0, 0);
-    if (dump(dir, "bo_curve_alpha_200.bin", cc.alpha, cc.npts) ||
-        dump(dir, "bo_curve_eps_200.bin", cc.eps, cc.npts))
+    emit_meta("bo_eps_curve", csize, (double)npts, "points", "none");
+    pl_bench_emit("bo_eps_curve", csize, "phaselab", t, 0, 0);
+    if (dump(dir, "bo_curve_alpha.bin", cc.alpha, cc.npts) ||
+        dump(dir, "bo_curve_eps.bin", cc.eps, cc.npts))
         return 1;
     free(cc.alpha);
     free(cc.eps);

@@ -296,6 +296,23 @@ static void test_scaling(const pl_bo_channel *ch)
     pl_bo_fit_loglog(N, x, kc, &ks, NULL);
     CHECK_CLOSE(ks, 0.5, 0.05, "k_c ~ (n/d)^{1/(2 beta)}");
     free(v);
+    /* refinement regime (k = 100, every feature learned): eps -> k d Delta/(n - k d), slope -1;
+     * the corrections are O(1/(l_k g'(1))) with l_k the smallest SNR (~1% at n/d = 2e5) */
+    double v1[100], xr[6], yr[6];
+    pl_bo_profile_fill(PL_BO_POWER, 1.0, 100, v1);
+    for (size_t i = 0; i < 6; i++) {
+        double nd = 2e4 * pow(10.0, (double)i / 5.0);
+        pl_bo_fp r;
+        pl_bo_solve(ch, 100, v1, nd, 0.01, NULL, &r, NULL);
+        double fl, ref;
+        pl_bo_guides(ch, 1.0, 100, nd, 0.01, &fl, &ref);
+        CHECK(r.k_c == 100.0, "refinement: all learned");
+        if (i == 5) CHECK_CLOSE(r.eps / ref, 1.0, 0.01, "eps -> k d Delta/(n - k d)");
+        xr[i] = nd;
+        yr[i] = r.eps;
+    }
+    pl_bo_fit_loglog(6, xr, yr, &slope, NULL);
+    CHECK_CLOSE(slope, -1.0, 0.02, "refinement exponent -1");
     /* beta <= 1/2: a warning (EINVAL, NaN), not a failure of the fixed point */
     double e;
     CHECK(pl_bo_scaling_exponent(0.4, &e) == PL_EINVAL && isnan(e), "beta 0.4 warning");
