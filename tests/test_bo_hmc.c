@@ -1,6 +1,6 @@
 /* Family 9 HMC: gradient of the log posterior against finite differences, the sampler on a
  * prior-dominated posterior, and the statistical test of the Gibbs error against 2 eps_BO
- * (Nishimori) at d = 40, k = 20 for two sample ratios. */
+ * (Nishimori) at d = 40, k = 20 for two sample ratios (see test_gibbs for which and why). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,15 +78,25 @@ static void test_prior(void)
 
 /* Gibbs error vs 2 eps_BO(theory). Setup: the paper's Fig 2 model (tanh2-nolin, beta 0.3,
  * Delta 0.04, informed initialisation) scaled down to d = 40, k = 20 (gamma = 1/2), teacher
- * drawn from the prior so that the Nishimori identity is exact; 150 HMC proposals of 10
- * leapfrog steps with step adaptation, error averaged over the last 75 samples on 2000
- * clean test points; 3 seeds per alpha (each chain takes 1-4 s).
- * Finite-size allowance: the d -> infinity theory overestimates the finite-d Gibbs error,
- * because features just below threshold are partly learned at finite d. Measured at alpha
- * = 1 (longer chains, 400 proposals): ratio Gibbs/(2 eps) = 0.72 (d = 20), 0.91 (d = 40),
- * 0.96 (d = 80), shrinking with d; at alpha = 0.5, d = 40: 0.94. The allowance is 12% of
- * 2 eps_BO at d = 40 (the measured shift plus a margin for the short chains). */
-static void test_gibbs(double alpha, int seeds)
+ * drawn from the prior so that the Nishimori identity is exact; 10 leapfrog steps per
+ * proposal with step adaptation; error on 2000 clean test points; 3 seeds per alpha.
+ *
+ * Which alphas: at d = 40 the chain does NOT equilibrate in seconds where features sit near
+ * their threshold. At alpha = 1 (k_c = 5) the Gibbs error keeps drifting down with the chain
+ * length (ratio to 2 eps_BO: 0.93 after 150 proposals, 0.91 after 400, 0.87 after 1000), as
+ * features below threshold get partly learned at finite d. The test therefore uses the two
+ * ends of the curve where the d = 40 chain is stationary within a few hundred proposals:
+ *  - alpha = 0.25 (k_c = 0: nothing learned): ratio 0.975 after 300 proposals, 0.966 after
+ *    1000 (3 seeds);
+ *  - alpha = 2 (k_c = k = 20: all learned): the informed start is the whole teacher, an exact
+ *    posterior sample (Nishimori), so the chain's law is the posterior from the first step;
+ *    its error to the teacher starts at 0 and reaches its stationary value once the chain has
+ *    decorrelated from its start (a larger initial step, 0.04 -- the value the adaptation
+ *    reaches anyway -- speeds this up: proposals 40..80 are kept). Ratio 1.028 after 150
+ *    proposals, 1.032 after 600 (initial step 0.01).
+ * Finite-size allowance: 5% of 2 eps_BO, covering these measured shifts (-3.4%, +3.2% at
+ * d = 40; the authors' d = 200 HMC data agree with the theory within 1%, see the docs). */
+static void test_gibbs(double alpha, int seeds, size_t proposals, size_t keep, double step)
 {
     size_t d = 40, k = 20, nt = 2000, n = (size_t)floor(alpha * d * d + 1e-7);
     double delta = 0.04, v[20], q[20];
@@ -116,8 +126,9 @@ static void test_gibbs(double alpha, int seeds)
         for (size_t i = 0; i < (size_t)r.k_c; i++)
             memcpy(&PL_AT(W, i, 0), &PL_AT(t.W, i, 0), d * sizeof(double));
         pl_bo_hmc_opts o = pl_bo_hmc_default_opts();
-        o.nsamples = o.nadapt = 150;
-        o.nkeep = 75;
+        o.nsamples = o.nadapt = proposals;
+        o.nkeep = keep;
+        o.step = step;
         pl_bo_hmc_result hr = {0};
         CHECK(pl_bo_hmc(&t, X, y, Xt, yt, &rh, &o, W, &hr) == PL_OK, "hmc");
         CHECK(hr.accept > 0.6, "acceptance %g", hr.accept);
@@ -133,7 +144,7 @@ static void test_gibbs(double alpha, int seeds)
     double m = sum / seeds, se = sqrt(fmax(0.0, sum2 / seeds - m * m) / (seeds - 1));
     printf("HMC d 40 k 20 alpha %g (k_c %g): Gibbs %.4e +- %.1e, 2 eps_BO %.4e (ratio %.3f)\n",
            alpha, r.k_c, m, se, 2 * r.eps, m / (2 * r.eps));
-    CHECK(fabs(m - 2.0 * r.eps) <= 3.0 * se + 0.12 * 2.0 * r.eps, "Gibbs vs 2 eps_BO at %g",
+    CHECK(fabs(m - 2.0 * r.eps) <= 3.0 * se + 0.05 * 2.0 * r.eps, "Gibbs vs 2 eps_BO at %g",
           alpha);
 }
 
@@ -141,7 +152,7 @@ int main(void)
 {
     test_gradient();
     test_prior();
-    test_gibbs(0.5, 3);
-    test_gibbs(1.0, 3);
+    test_gibbs(0.25, 3, 200, 100, 0.01);
+    test_gibbs(2.0, 3, 80, 40, 0.04);
     return pl_test_done("test_bo_hmc");
 }
