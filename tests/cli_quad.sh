@@ -64,5 +64,9 @@ n=$("$bin" theory quad-phase d=40 rho=0.2,0.8 a=1.6,2 --format csv 2>/dev/null |
 [ "$n" = 4 ] && ok || ko "quad-phase cells converged: $n"
 # a sweep in p prints its fitted exponent next to the predicted one
 "$bin" theory quad-width d=40 n=1600 p=1,2,4,8 --format none 2>&1 | grep -q "quad-width fit (theory, gamma=1.25): err ~ p^s, s = .* (4 points); predicted 1 - 2 gamma = -1.5000" && ok || ko "quad-width fitted exponent report"
+# quad-spectrum's default figure: the histogram of eig(S) against the theory density
+tmpd=$(mktemp -d)
+"$bin" run quad-spectrum kappa=0.7 kappa_star=0.5 lambda=0.1 alpha=0.4 d=40 --seeds 2 --format none --plot "$tmpd/s.png" 2>/dev/null && head -c 8 "$tmpd/s.png" | od -An -c | grep -q 'P   N   G' && ok || ko "quad-spectrum histogram plot"
+rm -rf "$tmpd"
 echo "cli_quad: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,10 +1,12 @@
 /* Family 4 experiments (the nuclear route): quad-erm, quad-threshold, quad-bo, quad-spectrum. */
 #include <math.h>
+#include <plplot.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "phaselab/experiment.h"
+#include "phaselab/sweep.h"
 #include "phaselab/quadnet.h"
 
 /* ------------------------------------------------------------------ shared simulation */
@@ -390,6 +392,128 @@ static pl_status spec_theory(const pl_experiment *e, const pl_params *p, pl_reco
     return PL_OK;
 }
 
+/* Default figure of quad-spectrum: histogram of the nonzero eigenvalues of S_hat pooled over
+ * the finished seeds of the first simulated cell (recomputed from the same random streams as
+ * the records), against the theory's density of the nonzero part (which integrates to the
+ * rank fraction, so the histogram is normalised to the same total: count / (d * seeds * bin)). */
+static pl_status spec_plot(const pl_experiment *e, const pl_records *recs, const char *file,
+                           char *err, size_t errlen)
+{
+    const pl_record *first = NULL;
+    for (size_t i = 0; i < recs->n && !first; i++)
+        if (recs->rec[i].seed >= 0 && recs->rec[i].status == PL_REC_CONVERGED)
+            first = &recs->rec[i];
+    if (!first) {
+        snprintf(err, errlen, "plot: no finished simulation to draw a spectrum of");
+        return PL_EINVAL;
+    }
+    const pl_params *p = &first->params;
+    qn_sim_params sp;
+    sim_params_from(p, &sp);
+    size_t d = sp.d, nseeds = 0, k = 0;
+    double *nz = NULL;
+    pl_status st = PL_OK;
+    for (size_t i = 0; i < recs->n && st == PL_OK; i++) {
+        const pl_record *r = &recs->rec[i];
+        if (r->seed < 0 || r->status != PL_REC_CONVERGED ||
+            memcmp(&r->params, p, sizeof *p) != 0)
+            continue;
+        pl_rng rng;
+        pl_rng_init(&rng, (uint64_t)r->seed, pl_cell_stream(e, p));
+        qn_sim_out so;
+        memset(&so, 0, sizeof so);
+        st = qn_simulate(&sp, &rng, &so);
+        double *grown = st == PL_OK ? realloc(nz, (k + d) * sizeof *nz) : NULL;
+        if (st == PL_OK && !grown) st = PL_ENOMEM;
+        if (st == PL_OK) {
+            nz = grown;
+            double thr = 1e-6 * fmax(1.0, so.eig[d - 1]);
+            for (size_t j = 0; j < d; j++)
+                if (so.eig[j] > thr) nz[k++] = so.eig[j];
+            nseeds++;
+        }
+        free(so.eig);
+    }
+    if (st != PL_OK || k == 0) {
+        free(nz);
+        snprintf(err, errlen, "plot: recomputing the spectrum failed: %s",
+                 st != PL_OK ? pl_strerror(st) : "no nonzero eigenvalue");
+        return st != PL_OK ? st : PL_EINVAL;
+    }
+    double top = 0;
+    for (size_t j = 0; j < k; j++) top = fmax(top, nz[j]);
+    /* theory: the first branch at this alpha */
+    pl_qn_setting set;
+    setting_from(p, &set);
+    pl_qn_theory th;
+    pl_qn_state sol[8];
+    size_t nsol = 0;
+    int have_th = pl_qn_theory_init(&th, &set) == PL_OK &&
+                  pl_qn_solve_alpha(&th, p->v[E_ALPHA], sol, 8, &nsol) == PL_OK && nsol > 0 &&
+                  sol[0].xi > 0 && sol[0].rank > 0;
+    enum { NB = 40, NT = 400 };
+    double xmax = top * 1.1, bw = xmax / NB;
+    double hx[NB], hy[NB] = {0}, tx[NT], ty[NT], ymax = 0;
+    for (int b = 0; b < NB; b++) hx[b] = (b + 0.5) * bw;
+    for (size_t j = 0; j < k; j++) {
+        int b = (int)(nz[j] / bw);
+        if (b >= 0 && b < NB) hy[b] += 1.0 / ((double)d * (double)nseeds * bw);
+    }
+    for (int b = 0; b < NB; b++) ymax = fmax(ymax, hy[b]);
+    for (int t = 0; t < NT; t++) {
+        tx[t] = xmax * (t + 0.5) / NT;
+        ty[t] = have_th ? pl_qn_spectrum_density(&th, &sol[0], tx[t]) : NAN;
+        if (isfinite(ty[t])) ymax = fmax(ymax, ty[t]);
+    }
+    free(nz);
+    const char *dot = strrchr(file, '.');
+    const char *dev = !dot ? NULL
+                      : strcmp(dot, ".png") == 0 ? "pngcairo"
+                      : strcmp(dot, ".svg") == 0 ? "svgcairo"
+                      : strcmp(dot, ".pdf") == 0 ? "pdfcairo"
+                                                 : NULL;
+    if (!dev) {
+        snprintf(err, errlen, "plot file '%s': use a .png, .svg or .pdf name", file);
+        return PL_EINVAL;
+    }
+    FILE *probe = fopen(file, "wb");
+    if (!probe) {
+        snprintf(err, errlen, "plot file '%s' cannot be written", file);
+        return PL_EIO;
+    }
+    fclose(probe);
+    char title[256];
+    snprintf(title, sizeof title, "quad-spectrum: kappa=%g kappa*=%g lambda=%g alpha=%g d=%zu, %zu seeds",
+             p->v[E_KAPPA], p->v[E_KSTAR], p->v[E_LAMBDA], p->v[E_ALPHA], d, nseeds);
+    plsdev(dev);
+    plsfnam(file);
+    plsetopt("geometry", "900x600");
+    plscolbg(255, 255, 255);
+    plinit();
+    plfontld(1);
+    plscol0(15, 0, 0, 0);
+    plscol0(1, 31, 119, 180);
+    plscol0(2, 214, 39, 40);
+    pladv(0);
+    plvsta();
+    plwind(0, xmax, 0, ymax * 1.1);
+    plcol0(15);
+    plbox("bcnst", 0, 0, "bcnstv", 0, 0);
+    pllab("eigenvalue of S (nonzero part)", "density", title);
+    plcol0(1);
+    plbin(NB, hx, hy, PL_BIN_CENTRED);
+    if (have_th) {
+        plcol0(2);
+        plwidth(2.0);
+        plline(NT, tx, ty);
+        plwidth(1.0);
+    }
+    plcol0(15);
+    plmtex("t", -1.5, 0.97, 1.0, have_th ? "bars: simulation; line: theory density" : "bars: simulation (no theory density at this point)");
+    plend();
+    return PL_OK;
+}
+
 const pl_experiment pl_exp_quad_spectrum = {
     .name = "quad-spectrum",
     .summary = "Quadratic networks: spectrum of the learned S = W W^T (rank, atom at 0, "
@@ -411,6 +535,7 @@ const pl_experiment pl_exp_quad_spectrum = {
     .check = erm_check,
     .simulate = spec_simulate,
     .theory = spec_theory,
+    .plot = spec_plot,
 };
 
 /* ------------------------------------------------------------------ quad-threshold */
