@@ -164,6 +164,17 @@ def lines_from_results(old):
     return out
 
 
+def err_text(x):
+    """The reference's error measure: 'err' (relative error or 1 - |overlap|), else the first
+    numeric field a family reference reports (max_rel_diff, ...)."""
+    if isinstance(x.get("err"), (int, float)):
+        return f" ({x['err']:.1e})"
+    for k in ("max_rel_diff", "rel_err", "max_abs_diff", "diff"):
+        if isinstance(x.get(k), (int, float)):
+            return f" ({k} {x[k]:.1e})"
+    return ""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", required=True)
@@ -222,7 +233,7 @@ def main():
 
     keys = sorted(set(pl) | set(refs),
                   key=lambda ks: (ORDER.index(ks[0]) if ks[0] in ORDER else 99,
-                                  meta.get(ks, {}).get("x", 0)))
+                                  meta.get(ks, {}).get("x") or 0, ks[1]))
     rows = []
     for key in keys:
         k, size = key
@@ -425,7 +436,7 @@ def main():
                     extra_r = f"; {x['nmatvec']} matvecs" if x.get("nmatvec") else ""
                     cols += [f"{x['impl']}: {x.get('method', '')}", fmt_range(x) + extra_r,
                              f"**{sp:.2f}×**" if sp else "—",
-                             ("pass" if x.get("check") else "**FAIL**") + f" ({x['err']:.1e})"]
+                             ("pass" if x.get("check") else "**FAIL**") + err_text(x)]
                 L.append("| " + " | ".join(cols) + " |")
 
     emit_rows([r for r in rows if r["headline"]])
