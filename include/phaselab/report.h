@@ -35,6 +35,11 @@ typedef struct {
     const char *title;    /* NULL: experiment name + fixed parameters */
 } pl_plot_opts;
 
+/* The PLplot cairo device for a plot file name (.png, .svg, .pdf), after checking that the file
+ * can be written: PL_EINVAL (other extension) or PL_EIO (not writable) with a message. Every
+ * plot routine, the experiments' own figures included, starts with it. */
+pl_status pl_plot_target(const char *file, const char **dev, char *err, size_t errlen);
+
 /* Line plot: theory as lines, simulation as mean ± standard error with error bars, one curve
  * per combination of the other parameters that vary. Device from the file extension: .png
  * (cairo), .svg, .pdf. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "phaselab/experiment.h"
+#include "phaselab/report.h"
 #include "phaselab/sweep.h"
 #include "phaselab/quadnet.h"
 
@@ -466,22 +467,9 @@ static pl_status spec_plot(const pl_experiment *e, const pl_records *recs, const
         if (isfinite(ty[t])) ymax = fmax(ymax, ty[t]);
     }
     free(nz);
-    const char *dot = strrchr(file, '.');
-    const char *dev = !dot ? NULL
-                      : strcmp(dot, ".png") == 0 ? "pngcairo"
-                      : strcmp(dot, ".svg") == 0 ? "svgcairo"
-                      : strcmp(dot, ".pdf") == 0 ? "pdfcairo"
-                                                 : NULL;
-    if (!dev) {
-        snprintf(err, errlen, "plot file '%s': use a .png, .svg or .pdf name", file);
-        return PL_EINVAL;
-    }
-    FILE *probe = fopen(file, "wb");
-    if (!probe) {
-        snprintf(err, errlen, "plot file '%s' cannot be written", file);
-        return PL_EIO;
-    }
-    fclose(probe);
+    const char *dev;
+    pl_status pst = pl_plot_target(file, &dev, err, errlen);
+    if (pst != PL_OK) return pst;
     char title[256];
     snprintf(title, sizeof title, "quad-spectrum: kappa=%g kappa*=%g lambda=%g alpha=%g d=%zu, %zu seeds",
              p->v[E_KAPPA], p->v[E_KSTAR], p->v[E_LAMBDA], p->v[E_ALPHA], d, nseeds);

@@ -368,16 +368,9 @@ static pl_status spectrum_theory(const pl_experiment *e, const pl_params *p, pl_
 static pl_status spectrum_plot(const pl_experiment *e, const pl_records *recs, const char *file,
                                char *err, size_t errlen)
 {
-    const char *dot = strrchr(file, '.');
-    const char *dev = !dot ? NULL
-                      : strcmp(dot, ".png") == 0 ? "pngcairo"
-                      : strcmp(dot, ".svg") == 0 ? "svgcairo"
-                      : strcmp(dot, ".pdf") == 0 ? "pdfcairo"
-                                                 : NULL;
-    if (!dev) {
-        snprintf(err, errlen, "plot file '%s': use a .png, .svg or .pdf name", file);
-        return PL_EINVAL;
-    }
+    const char *dev;
+    pl_status pst = pl_plot_target(file, &dev, err, errlen);
+    if (pst != PL_OK) return pst;
     const pl_record *sim = NULL, *th = NULL;
     for (size_t i = 0; i < recs->n; i++) {
         if (!sim && recs->rec[i].seed >= 0 && recs->rec[i].status == PL_REC_CONVERGED)
@@ -396,12 +389,6 @@ static pl_status spectrum_plot(const pl_experiment *e, const pl_records *recs, c
         snprintf(err, errlen, "plot: %s", msg);
         return PL_EINVAL;
     }
-    FILE *probe = fopen(file, "wb");
-    if (!probe) {
-        snprintf(err, errlen, "plot file '%s' cannot be written", file);
-        return PL_EIO;
-    }
-    fclose(probe);
     pl_rng rng;
     pl_rng_init(&rng, (uint64_t)sim->seed, pl_cell_stream(e, &sim->params));
     pl_ts_run run;

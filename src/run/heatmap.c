@@ -32,25 +32,11 @@ static size_t find(const double *v, size_t n, double x)
     return n;
 }
 
-static const char *device_for(const char *file)
-{
-    const char *dot = strrchr(file, '.');
-    if (!dot) return NULL;
-    if (strcmp(dot, ".png") == 0) return "pngcairo";
-    if (strcmp(dot, ".svg") == 0) return "svgcairo";
-    if (strcmp(dot, ".pdf") == 0) return "pdfcairo";
-    return NULL;
-}
-
 pl_status pl_plot_heatmap(const char *file, const pl_experiment *e, const pl_records *recs,
                           const pl_heatmap_opts *o, char *err, size_t errlen)
 {
-    const char *dev = device_for(file);
+    const char *dev = NULL;
     int xi = pl_param_index(e, o->x), yi = pl_param_index(e, o->y), zk = pl_metric_index(e, o->z);
-    if (!dev) {
-        snprintf(err, errlen, "plot file '%s': use a .png, .svg or .pdf name", file);
-        return PL_EINVAL;
-    }
     if (xi < 0 || yi < 0 || xi == yi) {
         snprintf(err, errlen, "heat map: --x and --y must be two different parameters of '%s'",
                  e->name);
@@ -99,13 +85,8 @@ pl_status pl_plot_heatmap(const char *file, const pl_experiment *e, const pl_rec
         goto done;
     }
     if (zmax <= zmin) zmax = zmin + 1;
-    FILE *probe = fopen(file, "wb");
-    if (!probe) {
-        snprintf(err, errlen, "plot file '%s' cannot be written", file);
-        st = PL_EIO;
-        goto done;
-    }
-    fclose(probe);
+    st = pl_plot_target(file, &dev, err, errlen);
+    if (st != PL_OK) goto done;
     /* axis coordinates (log10 on request) */
     PLFLT *cx = malloc(nx * sizeof *cx), *cy = malloc(ny * sizeof *cy);
     for (size_t i = 0; i < nx; i++) cx[i] = o->logx ? log10(xs[i]) : xs[i];

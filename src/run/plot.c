@@ -15,14 +15,25 @@ static const unsigned char palette[MAX_GROUPS][3] = {
     {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207},
     {0, 0, 128},    {128, 0, 0}};
 
-static const char *device_for(const char *file)
+pl_status pl_plot_target(const char *file, const char **dev, char *err, size_t errlen)
 {
     const char *dot = strrchr(file, '.');
-    if (!dot) return NULL;
-    if (strcmp(dot, ".png") == 0) return "pngcairo";
-    if (strcmp(dot, ".svg") == 0) return "svgcairo";
-    if (strcmp(dot, ".pdf") == 0) return "pdfcairo";
-    return NULL;
+    *dev = !dot                          ? NULL
+           : strcmp(dot, ".png") == 0 ? "pngcairo"
+           : strcmp(dot, ".svg") == 0 ? "svgcairo"
+           : strcmp(dot, ".pdf") == 0 ? "pdfcairo"
+                                      : NULL;
+    if (!*dev) {
+        snprintf(err, errlen, "plot file '%s': use a .png, .svg or .pdf name", file);
+        return PL_EINVAL;
+    }
+    FILE *probe = fopen(file, "wb");
+    if (!probe) {
+        snprintf(err, errlen, "plot file '%s' cannot be written", file);
+        return PL_EIO;
+    }
+    fclose(probe);
+    return PL_OK;
 }
 
 /* Index of the curve group of row r: rows agree on every varying parameter except x. */
@@ -96,11 +107,7 @@ static void group_label(const pl_experiment *e, const pl_summary_row *row, const
 pl_status pl_plot_lines(const char *file, const pl_experiment *e, const pl_records *recs,
                         const pl_plot_opts *o, char *err, size_t errlen)
 {
-    const char *dev = device_for(file);
-    if (!dev) {
-        snprintf(err, errlen, "plot file '%s': use a .png, .svg or .pdf name", file);
-        return PL_EINVAL;
-    }
+    const char *dev;
     int xi = pl_param_index(e, o->x);
     if (xi < 0) {
         snprintf(err, errlen, "plot: experiment '%s' has no parameter '%s'", e->name, o->x);
@@ -123,16 +130,12 @@ pl_status pl_plot_lines(const char *file, const pl_experiment *e, const pl_recor
         snprintf(err, errlen, "plot: nothing to plot");
         return PL_EINVAL;
     }
-    FILE *probe = fopen(file, "wb");
-    if (!probe) {
-        snprintf(err, errlen, "plot file '%s' cannot be written", file);
-        return PL_EIO;
-    }
-    fclose(probe);
+    pl_status st = pl_plot_target(file, &dev, err, errlen);
+    if (st != PL_OK) return st;
 
     pl_summary_row *rows;
     size_t nrows;
-    pl_status st = pl_summarize(e, recs, &rows, &nrows);
+    st = pl_summarize(e, recs, &rows, &nrows);
     if (st != PL_OK) return st;
     int varies[PL_MAX_PARAMS] = {0};
     for (size_t i = 0; i < e->n_params; i++)
