@@ -15,21 +15,32 @@ static int same_sign(double x, double y) { return (x > 0.0 && y > 0.0) || (x < 0
 
 static double xtolerance(double xtol, double x) { return xtol + 4.0 * DBL_EPSILON * fabs(x); }
 
-pl_status pl_bisect(pl_fn1 f, void *ctx, double a, double b, double xtol, size_t maxit,
-                    double *root)
+/* Shared start of bisection and Brent: validate the arguments, evaluate the ends, and finish
+ * at once on an exact root at an end. PL_CONTINUE when [a, b] brackets a sign change. */
+static pl_status bracket_start(pl_fn1 f, void *ctx, double a, double b, double xtol,
+                               double *root, double *fa, double *fb)
 {
     if (!f || !root || !isfinite(a) || !isfinite(b) || !(xtol >= 0.0)) return PL_EINVAL;
-    double fa = f(a, ctx), fb = f(b, ctx);
-    if (isnan(fa) || isnan(fb)) return PL_ENAN;
-    if (fa == 0.0) {
+    *fa = f(a, ctx);
+    *fb = f(b, ctx);
+    if (isnan(*fa) || isnan(*fb)) return PL_ENAN;
+    if (*fa == 0.0) {
         *root = a;
         return PL_OK;
     }
-    if (fb == 0.0) {
+    if (*fb == 0.0) {
         *root = b;
         return PL_OK;
     }
-    if (same_sign(fa, fb)) return PL_EINVAL;
+    return same_sign(*fa, *fb) ? PL_EINVAL : PL_CONTINUE;
+}
+
+pl_status pl_bisect(pl_fn1 f, void *ctx, double a, double b, double xtol, size_t maxit,
+                    double *root)
+{
+    double fa, fb;
+    pl_status st0 = bracket_start(f, ctx, a, b, xtol, root, &fa, &fb);
+    if (st0 != PL_CONTINUE) return st0;
     for (size_t it = 0; it < maxit; it++) {
         double m = 0.5 * (a + b);
         if (fabs(b - a) <= xtolerance(xtol, m) || m == a || m == b) {
@@ -56,18 +67,9 @@ pl_status pl_bisect(pl_fn1 f, void *ctx, double a, double b, double xtol, size_t
 pl_status pl_brent(pl_fn1 f, void *ctx, double a, double b, double xtol, size_t maxit,
                    double *root)
 {
-    if (!f || !root || !isfinite(a) || !isfinite(b) || !(xtol >= 0.0)) return PL_EINVAL;
-    double fa = f(a, ctx), fb = f(b, ctx);
-    if (isnan(fa) || isnan(fb)) return PL_ENAN;
-    if (fa == 0.0) {
-        *root = a;
-        return PL_OK;
-    }
-    if (fb == 0.0) {
-        *root = b;
-        return PL_OK;
-    }
-    if (same_sign(fa, fb)) return PL_EINVAL;
+    double fa, fb;
+    pl_status st0 = bracket_start(f, ctx, a, b, xtol, root, &fa, &fb);
+    if (st0 != PL_CONTINUE) return st0;
     /* b: best iterate, a: previous iterate, c: contrapoint with f(b) f(c) < 0. */
     double c = a, fc = fa, d = b - a, e = d;
     for (size_t it = 0; it < maxit; it++) {
