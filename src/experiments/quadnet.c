@@ -173,34 +173,43 @@ static void sim_params_from(const pl_params *p, qn_sim_params *sp)
     sp->eta = p->v[E_ETA];
 }
 
+/* Shared start of the quad-erm and quad-spectrum simulations: one solver run at point p into
+ * a new "sim:<solver>" record. PL_CONTINUE with *rec and so filled when the run finished (the
+ * caller frees so->eig); PL_OK when the record was marked failed; PL_ENOMEM. */
+static pl_status qn_sim_record(const pl_params *p, pl_rng *rng, pl_records *out,
+                               qn_sim_params *sp, pl_record **rec, qn_sim_out *so)
+{
+    sim_params_from(p, sp);
+    char src[32];
+    snprintf(src, sizeof src, "sim:%s", solver_names[sp->solver]);
+    *rec = pl_records_add(out, p, src, 0);
+    if (!*rec) return PL_ENOMEM;
+    memset(so, 0, sizeof *so);
+    pl_status st = qn_simulate(sp, rng, so);
+    if (st == PL_OK) return PL_CONTINUE;
+    free(so->eig);
+    so->eig = NULL;
+    if (st == PL_ENOMEM) return st;
+    pl_record_fail(*rec, st, "simulation: %s", pl_strerror(st));
+    return PL_OK;
+}
+
 static pl_status erm_simulate(const pl_experiment *e, const pl_params *p, pl_rng *rng,
                               pl_records *out)
 {
     (void)e;
     qn_sim_params sp;
-    sim_params_from(p, &sp);
-    char src[32];
-    snprintf(src, sizeof src, "sim:%s", solver_names[sp.solver]);
-    pl_record *rec = pl_records_add(out, p, src, 0);
-    if (!rec) return PL_ENOMEM;
+    pl_record *rec;
     qn_sim_out so;
-    memset(&so, 0, sizeof so);
-    pl_status st = qn_simulate(&sp, rng, &so);
-    if (st == PL_ENOMEM) {
-        free(so.eig);
-        return st;
-    }
-    if (st != PL_OK) {
-        pl_record_fail(rec, st, "simulation: %s", pl_strerror(st));
-    } else {
-        rec->metric[EM_MSE] = so.m.mse;
-        rec->metric[EM_TRAIN] = so.m.train_loss;
-        rec->metric[EM_RANK] = so.m.rank;
-        rec->metric[EM_ISE] = so.m.ise;
-        rec->metric[EM_OBJ] = so.m.objective;
-        rec->metric[EM_ITER] = (double)so.res.iterations;
-        sim_record_status(rec, &so, solver_names[sp.solver]);
-    }
+    pl_status st = qn_sim_record(p, rng, out, &sp, &rec, &so);
+    if (st != PL_CONTINUE) return st;
+    rec->metric[EM_MSE] = so.m.mse;
+    rec->metric[EM_TRAIN] = so.m.train_loss;
+    rec->metric[EM_RANK] = so.m.rank;
+    rec->metric[EM_ISE] = so.m.ise;
+    rec->metric[EM_OBJ] = so.m.objective;
+    rec->metric[EM_ITER] = (double)so.res.iterations;
+    sim_record_status(rec, &so, solver_names[sp.solver]);
     free(so.eig);
     return PL_OK;
 }
@@ -307,23 +316,10 @@ static pl_status spec_simulate(const pl_experiment *e, const pl_params *p, pl_rn
 {
     (void)e;
     qn_sim_params sp;
-    sim_params_from(p, &sp);
-    char src[32];
-    snprintf(src, sizeof src, "sim:%s", solver_names[sp.solver]);
-    pl_record *rec = pl_records_add(out, p, src, 0);
-    if (!rec) return PL_ENOMEM;
+    pl_record *rec;
     qn_sim_out so;
-    memset(&so, 0, sizeof so);
-    pl_status st = qn_simulate(&sp, rng, &so);
-    if (st == PL_ENOMEM) {
-        free(so.eig);
-        return st;
-    }
-    if (st != PL_OK) {
-        pl_record_fail(rec, st, "simulation: %s", pl_strerror(st));
-        free(so.eig);
-        return PL_OK;
-    }
+    pl_status st = qn_sim_record(p, rng, out, &sp, &rec, &so);
+    if (st != PL_CONTINUE) return st;
     /* nonzero eigenvalues (same rank rule as quad-erm), empirical quantiles by linear
      * interpolation of the order statistics */
     size_t d = so.d, k = 0;
