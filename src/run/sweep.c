@@ -349,6 +349,41 @@ static int cmp_cell_key(const void *a, const void *b)
     return (x->cell > y->cell) - (x->cell < y->cell);
 }
 
+/* Append a task, growing the array geometrically. */
+static pl_status push_task(pl_task **tasks, size_t *ntasks, size_t *cap, const pl_task *t)
+{
+    if (*ntasks == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        pl_task *nt = realloc(*tasks, nc * sizeof *nt);
+        if (!nt) return PL_ENOMEM;
+        *tasks = nt;
+        *cap = nc;
+    }
+    (*tasks)[(*ntasks)++] = *t;
+    return PL_OK;
+}
+
+/* Hand the stored group (cell, seed) to the coordinator as loaded; its continuation state
+ * into state / *nstate when they are not NULL. */
+static pl_status take_stored(pl_coord *c, const pl_params *p, size_t cell, long seed,
+                             double *state, size_t *nstate)
+{
+    pl_group grp;
+    memset(&grp, 0, sizeof grp);
+    grp.cell = cell;
+    grp.seed = seed;
+    pl_records_init(&grp.recs);
+    pl_status st = pl_store_load(c->o->store, c->g->e, p, seed, &grp.recs, grp.state,
+                                 &grp.nstate);
+    if (st == PL_OK) st = coord_take(c, &grp, 0);
+    if (st == PL_OK && state && nstate && grp.nstate) {
+        memcpy(state, grp.state, grp.nstate * sizeof(double));
+        *nstate = grp.nstate;
+    }
+    pl_records_free(&grp.recs);
+    return st;
+}
+
 /* Theory chains: cells that differ only in parameter cp, ordered along it. */
 static pl_status build_theory_tasks(pl_coord *c, int cp, pl_task **tasks, size_t *ntasks,
                                     size_t *cap)
@@ -388,18 +423,7 @@ static pl_status build_theory_tasks(pl_coord *c, int cp, pl_task **tasks, size_t
             int present = 0;
             if (o->store) st = pl_store_has(o->store, e, &p, tseed, &present);
             if (!present || st != PL_OK) break;
-            pl_group grp;
-            memset(&grp, 0, sizeof grp);
-            grp.cell = ck[j].cell;
-            grp.seed = tseed;
-            pl_records_init(&grp.recs);
-            st = pl_store_load(o->store, e, &p, tseed, &grp.recs, grp.state, &grp.nstate);
-            if (st == PL_OK) st = coord_take(c, &grp, 0);
-            if (grp.nstate) {
-                t.nstate = grp.nstate;
-                memcpy(t.state, grp.state, sizeof t.state);
-            }
-            pl_records_free(&grp.recs);
+            st = take_stored(c, &p, ck[j].cell, tseed, t.state, &t.nstate);
         }
         if (st != PL_OK || j == chain_len) continue;
         t.ncells = chain_len - j;
@@ -409,18 +433,11 @@ static pl_status build_theory_tasks(pl_coord *c, int cp, pl_task **tasks, size_t
             break;
         }
         for (size_t q = 0; q < t.ncells; q++) t.cells[q] = ck[j + q].cell;
-        if (*ntasks == *cap) {
-            size_t nc = *cap ? 2 * *cap : 64;
-            pl_task *nt = realloc(*tasks, nc * sizeof *nt);
-            if (!nt) {
-                free(t.cells);
-                st = PL_ENOMEM;
-                break;
-            }
-            *tasks = nt;
-            *cap = nc;
+        st = push_task(tasks, ntasks, cap, &t);
+        if (st != PL_OK) {
+            free(t.cells);
+            break;
         }
-        (*tasks)[(*ntasks)++] = t;
     }
     free(ck);
     return st;
@@ -442,30 +459,21 @@ static pl_status build_sim_tasks(pl_coord *c, int seeds, pl_task **tasks, size_t
             if (c->o->store) st = pl_store_has(c->o->store, e, &p, seed, &present);
             if (st != PL_OK) break;
             if (present) {
-                pl_group grp;
-                memset(&grp, 0, sizeof grp);
-                grp.cell = cell;
-                grp.seed = seed;
-                pl_records_init(&grp.recs);
-                st = pl_store_load(c->o->store, e, &p, seed, &grp.recs, NULL, NULL);
-                if (st == PL_OK) st = coord_take(c, &grp, 0);
-                pl_records_free(&grp.recs);
+                st = take_stored(c, &p, cell, seed, NULL, NULL);
                 continue;
             }
-            if (*ntasks == *cap) {
-                size_t nc = *cap ? 2 * *cap : 64;
-                pl_task *nt = realloc(*tasks, nc * sizeof *nt);
-                if (!nt) return PL_ENOMEM;
-                *tasks = nt;
-                *cap = nc;
+            pl_task t;
+            memset(&t, 0, sizeof t);
+            t.seed = seed;
+            t.ncells = 1;
+            t.cells = malloc(sizeof(size_t));
+            if (!t.cells) return PL_ENOMEM;
+            t.cells[0] = cell;
+            st = push_task(tasks, ntasks, cap, &t);
+            if (st != PL_OK) {
+                free(t.cells);
+                return st;
             }
-            pl_task *t = &(*tasks)[(*ntasks)++];
-            memset(t, 0, sizeof *t);
-            t->seed = seed;
-            t->ncells = 1;
-            t->cells = malloc(sizeof(size_t));
-            if (!t->cells) return PL_ENOMEM;
-            t->cells[0] = cell;
         }
     }
     return st;
