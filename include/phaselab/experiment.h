@@ -105,6 +105,7 @@ typedef struct {
 
 struct pl_experiment;
 typedef struct pl_experiment pl_experiment;
+struct pl_figure;
 
 /* Where an experiment's typed hooks put their results: each pl_emit() appends one record for
  * the current cell (parameters and seed filled in) whose metrics are read from the
@@ -162,9 +163,11 @@ struct pl_experiment {
                              size_t nstate_in, double *state_out, size_t *nstate_out,
                              pl_records *out);
 
-    /* Optional: the experiment's own default figure for `run --plot FILE` when neither --x
-     * nor --y is given (a histogram, a pair of heat maps, ...); NULL: line plot of plot_y
-     * against plot_x. */
+    /* Optional: the experiment's own default figure as data (src/run/ draws it) for
+     * `run --plot FILE` and `plot --store` when neither --x nor --y is given (a histogram, a
+     * pair of heat maps, ...); NULL: line plot of plot_y against plot_x. */
+    pl_status (*figure)(const pl_experiment *e, const pl_records *recs, struct pl_figure *fig);
+    /* legacy: draws the figure itself (being replaced by `figure`) */
     pl_status (*plot)(const pl_experiment *e, const pl_records *recs, const char *file,
                       char *err, size_t errlen);
     /* Optional: a summary of a whole sweep (fitted exponents, crossings), printed after the
@@ -227,6 +230,10 @@ void pl_records_clear(pl_records *r);
 /* Append a record with all metrics NaN, status converged; NULL on allocation failure. */
 pl_record *pl_records_add(pl_records *r, const pl_params *p, const char *source, long seed);
 pl_status pl_records_append(pl_records *r, const pl_record *rec);
+/* Arrays carried by a record (a spectrum, a trajectory, filters), stored with it (store schema
+ * v2) and copied with it: set copies v; get returns NULL (and *n = 0) when absent. */
+pl_status pl_record_set_array(pl_record *rec, const char *name, const double *v, size_t n);
+const double *pl_record_array(const pl_record *rec, const char *name, size_t *n);
 void pl_record_set(pl_record *rec, const pl_experiment *e, const char *metric, double v);
 double pl_record_get(const pl_record *rec, const pl_experiment *e, const char *metric);
 pl_rec_status pl_rec_status_from(pl_status s);
