@@ -203,9 +203,52 @@ static void check_binding(void)
     CHECK(isnan(r.a) && isnan(r.b), "cleared result");
 }
 
+/* a type table kept as an array of pointers to its entries */
+static const toy_kind toy_tiny = {"tiny", 0.1}, toy_huge = {"huge", 10.0};
+static const toy_kind *const toy_kind_ptrs[] = {&toy_tiny, &toy_huge};
+typedef struct {
+    const toy_kind *kind;
+} toy_ptr_point;
+static const pl_param_spec toy_ptr_params[] = {
+    {PL_P_TABLE_PTR(toy_ptr_point, kind, toy_kind_ptrs, 2, 1, "kind")},
+};
+static const pl_experiment toy_ptr = {
+    .name = "toy-ptr",
+    .summary = "toy",
+    .description = "toy",
+    .params = toy_ptr_params,
+    .n_params = 1,
+    .point_size = sizeof(toy_ptr_point),
+    .metric_map = toy_metrics,
+    .n_metrics = 2,
+    .result_size = sizeof(toy_result),
+    .default_sweep = "kind=tiny,huge",
+    .solve = toy_solve,
+};
+
+static void check_ptr_table(void)
+{
+    check_experiment(&toy_ptr);
+    pl_params p;
+    pl_params_default(&toy_ptr, &p);
+    char buf[256], key[256];
+    pl_params_key(&toy_ptr, &p, key, sizeof key);
+    CHECK(strcmp(key, "kind=huge") == 0, "pointer-table key '%s'", key);
+    CHECK(strcmp(pl_param_choices(&toy_ptr, 0, buf, sizeof buf), "tiny|huge") == 0,
+          "pointer-table choices '%s'", buf);
+    double v;
+    CHECK(!pl_param_parse_value(&toy_ptr, 0, "tiny", &v, buf, sizeof buf) && v == 0, "tiny");
+    CHECK(pl_param_parse_value(&toy_ptr, 0, "small", &v, buf, sizeof buf) != NULL, "small");
+    p.v[0] = 0;
+    toy_ptr_point pt;
+    pl_point_from_params(&toy_ptr, &p, &pt);
+    CHECK(pt.kind == &toy_tiny, "pointer-table entry decoded");
+}
+
 int main(void)
 {
     check_binding();
+    check_ptr_table();
     size_t n = pl_experiment_count();
     CHECK(n >= 19, "%zu experiments", n);
     for (size_t i = 0; i < n; i++) {

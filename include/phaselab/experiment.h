@@ -48,6 +48,7 @@ typedef struct {
      * so the random stream and the store's cell identity) omits it while it holds its
      * default, so stores written before it existed keep resuming and reproduce bit for bit. */
     int added;
+    int table_ptrs;      /* PL_P_TABLE_PTR: the table's entries are pointers to the structs */
 } pl_param_spec;
 
 #define PL_FIELD_(T, f, FT) _Generic(((T *)0)->f, FT: offsetof(T, f))
@@ -67,6 +68,12 @@ typedef struct {
     .name = #f, .type = PL_PARAM_CHOICE, .def = (def_), .help = (help_),                          \
     .offset = offsetof(T, f) + 0 * sizeof(((T *)0)->f == &(tbl)[0]), .bound = 1,              \
     .table = (tbl), .table_n = (n_), .table_stride = sizeof (tbl)[0]
+/* The same for a type table kept as an array of pointers to its entries (`tbl[k]` points to a
+ * struct whose first member is its name): the point's field receives the pointer tbl[k]. */
+#define PL_P_TABLE_PTR(T, f, tbl, n_, def_, help_)                                               \
+    .name = #f, .type = PL_PARAM_CHOICE, .def = (def_), .help = (help_),                          \
+    .offset = offsetof(T, f) + 0 * sizeof(((T *)0)->f == (tbl)[0]), .bound = 1,               \
+    .table = (tbl), .table_n = (n_), .table_stride = sizeof (tbl)[0], .table_ptrs = 1
 
 /* One metric: a double field of the experiment's result struct. */
 typedef struct {

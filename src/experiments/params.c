@@ -29,13 +29,20 @@ void pl_params_default(const pl_experiment *e, pl_params *p)
     for (size_t i = 0; i < e->n_params; i++) p->v[i] = e->params[i].def;
 }
 
+/* Entry k of a type table (the struct, also when the table holds pointers to them). */
+static const void *table_entry(const pl_param_spec *ps, size_t k)
+{
+    const void *entry = (const char *)ps->table + k * ps->table_stride;
+    if (ps->table_ptrs) memcpy(&entry, entry, sizeof entry);
+    return entry;
+}
+
 /* Name of entry k of a type table (its first member), NULL past the end. */
 static const char *table_name(const pl_param_spec *ps, size_t k)
 {
     if (k >= ps->table_n) return NULL;
-    const char *entry = (const char *)ps->table + k * ps->table_stride;
     const char *name;
-    memcpy(&name, entry, sizeof name);
+    memcpy(&name, table_entry(ps, k), sizeof name);
     return name;
 }
 
@@ -322,7 +329,7 @@ void pl_point_from_params(const pl_experiment *e, const pl_params *p, void *pt)
             memcpy(b + ps->offset, &l, sizeof l);
         } else if (ps->table) {
             size_t k = v >= 0 && (size_t)v < ps->table_n ? (size_t)v : 0;
-            const void *entry = (const char *)ps->table + k * ps->table_stride;
+            const void *entry = table_entry(ps, k);
             memcpy(b + ps->offset, &entry, sizeof entry);
         } else {
             int k = (int)v;
