@@ -552,14 +552,14 @@ const pl_mim_link_type pl_mim_link_null = {
     .support_lo = -INFINITY, .edge_at = 0, .edge = PL_MIM_EDGE_NONE, .symmetric = 1,
     .s_lo = -40, .s_hi = 2.8};
 
-static const pl_mim_link_type *const builtin[] = {
+const pl_mim_link_type *const pl_mim_link_types[PL_MIM_NLINKS] = {
     &pl_mim_link_z1z2, &pl_mim_link_sign_z1z2, &pl_mim_link_norm2, &pl_mim_link_ratio,
     &pl_mim_link_pr, &pl_mim_link_abs, &pl_mim_link_null};
 
 const pl_mim_link_type *pl_mim_link_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
-        if (strcmp(builtin[i]->name, name) == 0) return builtin[i];
+    for (size_t i = 0; i < PL_MIM_NLINKS; i++)
+        if (strcmp(pl_mim_link_types[i]->name, name) == 0) return pl_mim_link_types[i];
     return NULL;
 }
 
