@@ -12,80 +12,100 @@
 #include "phaselab/sweep.h"
 #include "phaselab/twostep.h"
 
-enum {
-    P_ALPHA1, P_ALPHA2, P_N, P_D, P_NS, P_ACT, P_TARGET, P_INDEX, P_BATCH, P_NOISE, P_ETA0,
-    P_MARGIN, P_AINIT, P_LAMBDA, P_EDGE, NP
-};
-
-#define ACT_CHOICES "exp|tanh+softplus|relu|tanh"
-static const char *const act_names[] = {"exp", "tanh+softplus", "relu", "tanh"};
-#define TARGET_CHOICES "he1|he2|he3|he4|tanh|relu|he1+he2|he1+he3|he2+he3|he2+he4|he1+he2+he3"
-static const char *const target_names[] = {"he1",     "he2",     "he3",     "he4",
-                                           "tanh",    "relu",    "he1+he2", "he1+he3",
-                                           "he2+he3", "he2+he4", "he1+he2+he3"};
+/* The teacher choices (parsed by pl_ts_target_parse). */
+typedef struct {
+    const char *name;
+} ts_target_name;
+static const ts_target_name ts_targets[] = {
+    {"he1"},     {"he2"},     {"he3"},     {"he4"},     {"tanh"},        {"relu"},
+    {"he1+he2"}, {"he1+he3"}, {"he2+he3"}, {"he2+he4"}, {"he1+he2+he3"}};
+#define TS_NTARGET (sizeof ts_targets / sizeof ts_targets[0])
 enum { T_HE1, T_HE2, T_HE3 };
+enum { ACT_TANH_SOFTPLUS = 1 }; /* index of the default activation in pl_ts_acts */
+enum { INDEX_SINGLE, INDEX_MULTI };
+enum { BATCH_FRESH, BATCH_REUSED };
+enum { AINIT_GAUSSIAN, AINIT_RADEMACHER };
+enum { BULK_FIT, BULK_MP };
 
-/* One parameter table per experiment (the defaults differ). */
-#define TS_PARAMS(A1, A2, NN, ACT, TGT, ETA0, DNAME, DTYPE, DDEF, DHI, DHELP, NNAME, NDEF, NHELP)                                                 \
-    {                                                                                        \
-        [P_ALPHA1] = {"alpha1", PL_PARAM_REAL, A1, 0, 0.5, 0, 1, NULL,                         \
-                      "step-1 size exponent: eta1 = eta0 N^alpha1, in [0, 1/2)"},              \
-        [P_ALPHA2] = {"alpha2", PL_PARAM_REAL, A2, 0, 0.5, 0, 1, NULL,                         \
-                      "step-2 size exponent: eta2 = eta0 N^alpha2, in [0, 1/2)"},              \
-        [P_N] = {"N", PL_PARAM_INT, NN, 1, 1e6, 0, 0, NULL, "hidden width (neurons)"},        \
-        [P_D] = {DNAME, DTYPE, DDEF, DTYPE == PL_PARAM_INT ? 1 : 0, DHI, DTYPE != PL_PARAM_INT,  \
-                 0, NULL, DHELP},                                                              \
-        [P_NS] = {NNAME, DTYPE, NDEF, DTYPE == PL_PARAM_INT ? 1 : 0, 10 * DHI,                 \
-                  DTYPE != PL_PARAM_INT, 0, NULL, NHELP},                                      \
-        [P_ACT] = {"act", PL_PARAM_CHOICE, ACT, 0, 0, 0, 0, ACT_CHOICES,                       \
-                   "student activation: exp = exp(z/2), tanh+softplus, relu, tanh"},           \
-        [P_TARGET] = {"target", PL_PARAM_CHOICE, TGT, 0, 0, 0, 0, TARGET_CHOICES,              \
-                      "teacher link(s): heK = He_K/sqrt(K!); a sum is divided by sqrt(#terms)"}, \
-        [P_INDEX] = {"index", PL_PARAM_CHOICE, 0, 0, 0, 0, 0, "single|multi",                  \
-                     "single: every term on beta_1; multi: term t on its own direction beta_t"}, \
-        [P_BATCH] = {"batch", PL_PARAM_CHOICE, 0, 0, 0, 0, 0, "fresh|reused",                  \
-                     "step 2 on a fresh batch or on the batch of step 1"},                     \
-        [P_NOISE] = {"noise", PL_PARAM_REAL, 0, 0, 1e3, 0, 0, NULL, "label noise sd"},        \
-        [P_ETA0] = {"eta0", PL_PARAM_REAL, ETA0, 0, 1e6, 1, 0, NULL,                           \
-                    "step-size prefactor: eta_t = eta0 N^alpha_t"},                            \
-        [P_MARGIN] = {"margin", PL_PARAM_REAL, 0.03, 0, 10, 0, 0, NULL,                        \
-                      "outlier if s > (1 + margin) x bulk edge (see bulk)"},                   \
-        [P_AINIT] = {"ainit", PL_PARAM_CHOICE, 0, 0, 0, 0, 0, "gaussian|rademacher",           \
-                     "second layer a_i ~ N(0, 1/N) or +-1/sqrt(N)"},                           \
-        [P_LAMBDA] = {"lambda", PL_PARAM_REAL, 0, 0, 1e6, 0, 0, NULL,                          \
-                      "ridge of the readout on the learned features (0: no readout)"},         \
-        [P_EDGE] = {"bulk", PL_PARAM_CHOICE, 0, 0, 0, 0, 0, "fit|mp",                          \
-                    "bulk edge: mp = 1 + sqrt(N/d) (W_0); fit = max(mp, edge fitted to the "    \
-                    "bulk of W_2, which the updates widen at finite N)"},                      \
+/* The four experiments share one point: twostep-scaling gives the sizes relative to N
+ * (d_over_N, n_over_d), the others as numbers (d, n); the fields of the other kind stay 0. */
+typedef struct {
+    double alpha1, alpha2;
+    long N, d, n;
+    double d_over_N, n_over_d;
+    const pl_ts_act *act;
+    const ts_target_name *target;
+    int index, batch;
+    double noise, eta0, margin;
+    int ainit;
+    double lambda;
+    int bulk;
+} ts_point;
+
+/* One parameter table per experiment (the defaults differ); D_N: the two size entries. */
+#define TS_PARAMS(A1, A2, NN, ETA0, TGT, D_N)                                                  \
+    {                                                                                          \
+        {PL_P_REAL(ts_point, alpha1, A1, 0, 0.5,                                               \
+                   "step-1 size exponent: eta1 = eta0 N^alpha1, in [0, 1/2)"),                 \
+         .hi_open = 1},                                                                        \
+        {PL_P_REAL(ts_point, alpha2, A2, 0, 0.5,                                               \
+                   "step-2 size exponent: eta2 = eta0 N^alpha2, in [0, 1/2)"),                 \
+         .hi_open = 1},                                                                        \
+        {PL_P_INT(ts_point, N, NN, 1, 1e6, "hidden width (neurons)")},                         \
+        D_N,                                                                                   \
+        {PL_P_TABLE_PTR(ts_point, act, pl_ts_acts, PL_TS_NACT, ACT_TANH_SOFTPLUS,              \
+                        "student activation: exp = exp(z/2), tanh+softplus, relu, tanh")},     \
+        {PL_P_TABLE(ts_point, target, ts_targets, TS_NTARGET, TGT,                             \
+                    "teacher link(s): heK = He_K/sqrt(K!); a sum is divided by "               \
+                    "sqrt(#terms)")},                                                          \
+        {PL_P_CHOICE(ts_point, index, INDEX_SINGLE, "single|multi",                            \
+                     "single: every term on beta_1; multi: term t on its own direction "       \
+                     "beta_t")},                                                               \
+        {PL_P_CHOICE(ts_point, batch, BATCH_FRESH, "fresh|reused",                             \
+                     "step 2 on a fresh batch or on the batch of step 1")},                    \
+        {PL_P_REAL(ts_point, noise, 0, 0, 1e3, "label noise sd")},                             \
+        {PL_P_REAL(ts_point, eta0, ETA0, 0, 1e6, "step-size prefactor: eta_t = eta0 N^alpha_t"), \
+         .lo_open = 1},                                                                        \
+        {PL_P_REAL(ts_point, margin, 0.03, 0, 10,                                              \
+                   "outlier if s > (1 + margin) x bulk edge (see bulk)")},                     \
+        {PL_P_CHOICE(ts_point, ainit, AINIT_GAUSSIAN, "gaussian|rademacher",                   \
+                     "second layer a_i ~ N(0, 1/N) or +-1/sqrt(N)")},                          \
+        {PL_P_REAL(ts_point, lambda, 0, 0, 1e6,                                                \
+                   "ridge of the readout on the learned features (0: no readout)")},           \
+        {PL_P_CHOICE(ts_point, bulk, BULK_FIT, "fit|mp",                                       \
+                     "bulk edge: mp = 1 + sqrt(N/d) (W_0); fit = max(mp, edge fitted to the "  \
+                     "bulk of W_2, which the updates widen at finite N)")},                    \
     }
 
-#define TS_PARAMS_X(...) TS_PARAMS(__VA_ARGS__)
-#define ABS_DN(NN) "d", PL_PARAM_INT, NN, 1e6, "input dimension", "n", NN, "samples per batch"
+#define ABS_DN(DD, ND)                                                                         \
+    {PL_P_INT(ts_point, d, DD, 1, 1e6, "input dimension")},                                    \
+        {PL_P_INT(ts_point, n, ND, 1, 1e7, "samples per batch")}
 #define REL_DN                                                                                 \
-    "d_over_N", PL_PARAM_REAL, 1, 1e3, "input dimension d = round(d_over_N N)", "n_over_d", 1,    \
-        "samples per batch n = round(n_over_d d)"
-static const pl_param_spec spectrum_params[NP] =
-    TS_PARAMS_X(0.45, 0.4, 1500, 1, T_HE1, 1.0, ABS_DN(1500));
-static const pl_param_spec phase_params[NP] =
-    TS_PARAMS_X(0.25, 0.3, 1000, 1, T_HE1, 1.0, ABS_DN(1000));
-static const pl_param_spec scaling_params[NP] =
-    TS_PARAMS_X(0.35, 0.45, 1000, 1, T_HE1, 2.0, REL_DN);
-static const pl_param_spec align_params[NP] =
-    TS_PARAMS_X(0.4, 0.45, 600, 1, T_HE3, 2.0, "d", PL_PARAM_INT, 600, 1e6, "input dimension",
-                "n", 2400, "samples per batch");
+    {PL_P_REAL(ts_point, d_over_N, 1, 0, 1e3, "input dimension d = round(d_over_N N)"),        \
+     .lo_open = 1},                                                                            \
+        {PL_P_REAL(ts_point, n_over_d, 1, 0, 1e4, "samples per batch n = round(n_over_d d)"),  \
+         .lo_open = 1}
+static const pl_param_spec spectrum_params[] =
+    TS_PARAMS(0.45, 0.4, 1500, 1.0, T_HE1, ABS_DN(1500, 1500));
+static const pl_param_spec phase_params[] =
+    TS_PARAMS(0.25, 0.3, 1000, 1.0, T_HE1, ABS_DN(1000, 1000));
+static const pl_param_spec scaling_params[] = TS_PARAMS(0.35, 0.45, 1000, 2.0, T_HE1, REL_DN);
+static const pl_param_spec align_params[] =
+    TS_PARAMS(0.4, 0.45, 600, 2.0, T_HE3, ABS_DN(600, 2400));
+#define TS_NPARAM (sizeof spectrum_params / sizeof spectrum_params[0])
 
 /* ---- parameters -> configuration ----------------------------------------------------- */
 
 /* rel: d and n given as d/N and n/d (twostep-scaling), else as numbers */
-static const char *make_config_rel(const pl_params *p, int rel, pl_ts_config *c, char *buf,
+static const char *make_config_rel(const ts_point *p, int rel, pl_ts_config *c, char *buf,
                                    size_t len)
 {
     memset(c, 0, sizeof *c);
     /* sizes: checked here as doubles so that 0 or negative values give the message */
-    double N = p->v[P_N], d = p->v[P_D], n = p->v[P_NS];
+    double N = (double)p->N, d = (double)p->d, n = (double)p->n;
     if (rel) {
-        d = floor(p->v[P_D] * N + 0.5);
-        n = floor(p->v[P_NS] * d + 0.5);
+        d = floor(p->d_over_N * N + 0.5);
+        n = floor(p->n_over_d * d + 0.5);
     }
     if (!(N >= 1 && d >= 1 && n >= 1)) {
         snprintf(buf, len, "N, d and n must be positive integers (got N=%g, d=%g, n=%g)", N, d,
@@ -95,51 +115,63 @@ static const char *make_config_rel(const pl_params *p, int rel, pl_ts_config *c,
     c->N = (size_t)N;
     c->d = (size_t)d;
     c->n = (size_t)n;
-    c->alpha1 = p->v[P_ALPHA1];
-    c->alpha2 = p->v[P_ALPHA2];
-    c->eta0 = p->v[P_ETA0];
-    c->reuse = (int)p->v[P_BATCH] == 1;
-    c->noise = p->v[P_NOISE];
-    c->ainit = (int)p->v[P_AINIT] == 1 ? PL_TS_A_RADEMACHER : PL_TS_A_GAUSS;
-    int ai = (int)p->v[P_ACT], ti = (int)p->v[P_TARGET];
-    if (ai < 0 || ai >= (int)(sizeof act_names / sizeof act_names[0]) || ti < 0 ||
-        ti >= (int)(sizeof target_names / sizeof target_names[0])) {
-        snprintf(buf, len, "unknown activation or target");
-        return buf;
-    }
-    c->act = pl_ts_act_find(act_names[ai]);
-    if (pl_ts_target_parse(target_names[ti], (int)p->v[P_INDEX] == 1, &c->target) != PL_OK) {
-        snprintf(buf, len, "cannot parse target '%s'", target_names[ti]);
+    c->alpha1 = p->alpha1;
+    c->alpha2 = p->alpha2;
+    c->eta0 = p->eta0;
+    c->reuse = p->batch == BATCH_REUSED;
+    c->noise = p->noise;
+    c->ainit = p->ainit == AINIT_RADEMACHER ? PL_TS_A_RADEMACHER : PL_TS_A_GAUSS;
+    c->act = p->act;
+    if (pl_ts_target_parse(p->target->name, p->index == INDEX_MULTI, &c->target) != PL_OK) {
+        snprintf(buf, len, "cannot parse target '%s'", p->target->name);
         return buf;
     }
     return pl_ts_config_check(c, buf, len);
 }
 
-static const char *make_config(const pl_params *p, pl_ts_config *c, char *buf, size_t len)
+static const char *make_config(const ts_point *p, pl_ts_config *c, char *buf, size_t len)
 {
     return make_config_rel(p, 0, c, buf, len);
 }
 
-static const char *ts_check(const pl_params *p, char *buf, size_t len)
+static const char *ts_check(const void *pt, char *buf, size_t len)
 {
     pl_ts_config c;
-    return make_config(p, &c, buf, len);
+    return make_config(pt, &c, buf, len);
 }
 
-static const char *ts_check_rel(const pl_params *p, char *buf, size_t len)
+static const char *ts_check_rel(const void *pt, char *buf, size_t len)
 {
     pl_ts_config c;
-    return make_config_rel(p, 1, &c, buf, len);
+    return make_config_rel(pt, 1, &c, buf, len);
 }
 
 /* ---- simulation ------------------------------------------------------------------------ */
 
-static pl_ts_edge_mode edge_mode(const pl_params *p)
+static pl_ts_edge_mode edge_mode(const ts_point *p)
 {
-    return (int)p->v[P_EDGE] == 1 ? PL_TS_EDGE_MP : PL_TS_EDGE_FIT;
+    return p->bulk == BULK_MP ? PL_TS_EDGE_MP : PL_TS_EDGE_FIT;
 }
 
-enum { WANT_W1 = 1, WANT_UPDATES = 2, WANT_READOUT = 4, WANT_W0 = 8, WANT_REL = 16 };
+enum {
+    WANT_W1 = 1, WANT_UPDATES = 2, WANT_READOUT = 4, WANT_W0 = 8, WANT_REL = 16,
+    WANT_CAPNOTE = 32 /* note on the record when the outlier count was capped */
+};
+
+/* Why a cell has no trustworthy numbers: st != PL_OK and a message. */
+typedef struct {
+    pl_status st;
+    char msg[PL_MSG_LEN];
+} ts_failure;
+
+/* One record of `src` with no metrics, marked with the failure. */
+static pl_status emit_failure(pl_emitter *em, const char *src, const ts_failure *f)
+{
+    pl_record *rec = pl_emit(em, src, NULL);
+    if (!rec) return PL_ENOMEM;
+    pl_record_fail(rec, f->st, "%s", f->msg);
+    return PL_OK;
+}
 
 typedef struct {
     pl_ts_spectrum w2, w1, d1, d2;
@@ -150,15 +182,16 @@ typedef struct {
     size_t d;
 } sim_result;
 
-static pl_status simulate_core(const pl_params *p, pl_rng *rng, int want, sim_result *res,
-                               pl_record *rec)
+/* Train and analyse; PL_ENOMEM aborts, any other failure is described in *fail (fail->st). */
+static pl_status simulate_core(const ts_point *p, pl_rng *rng, int want, sim_result *res,
+                               ts_failure *fail)
 {
     memset(res, 0, sizeof *res);
+    fail->st = PL_OK;
     res->test_mse = res->test_mse0 = res->w0_top = NAN;
     pl_ts_config c;
-    char msg[256];
-    if (make_config_rel(p, (want & WANT_REL) != 0, &c, msg, sizeof msg)) {
-        pl_record_fail(rec, PL_EINVAL, "%s", msg);
+    if (make_config_rel(p, (want & WANT_REL) != 0, &c, fail->msg, sizeof fail->msg)) {
+        fail->st = PL_EINVAL;
         return PL_OK;
     }
     res->d = c.d;
@@ -167,19 +200,19 @@ static pl_status simulate_core(const pl_params *p, pl_rng *rng, int want, sim_re
     if (st != PL_OK) return st;
     st = pl_ts_run_train(&run, rng);
     if (st == PL_ENAN) {
-        pl_record_fail(rec, PL_ENAN,
-                       "weights overflow in step %d (eta%d = %.3g): the step is too large for "
-                       "this activation; lower eta0 or alpha%d",
-                       run.failed_step, run.failed_step, pl_ts_eta(&c, run.failed_step),
-                       run.failed_step);
-        rec->status = PL_REC_DIVERGED;
+        fail->st = PL_ENAN;
+        snprintf(fail->msg, sizeof fail->msg,
+                 "weights overflow in step %d (eta%d = %.3g): the step is too large for "
+                 "this activation; lower eta0 or alpha%d",
+                 run.failed_step, run.failed_step, pl_ts_eta(&c, run.failed_step),
+                 run.failed_step);
         pl_ts_run_free(&run);
         return PL_OK;
     }
     if (st == PL_OK) {
         res->loss[0] = run.loss[0];
         res->loss[1] = run.loss[1];
-        st = pl_ts_analyse(run.W2, run.a, run.B, edge_mode(p), p->v[P_MARGIN], 8, &res->w2);
+        st = pl_ts_analyse(run.W2, run.a, run.B, edge_mode(p), p->margin, 8, &res->w2);
     }
     if (st == PL_OK) {
         for (int t = 0; t < PL_TS_NID; t++)
@@ -188,7 +221,7 @@ static pl_status simulate_core(const pl_params *p, pl_rng *rng, int want, sim_re
                 res->n_spikes++;
     }
     if (st == PL_OK && (want & WANT_W1))
-        st = pl_ts_analyse(run.W1, run.a, run.B, edge_mode(p), p->v[P_MARGIN], 4, &res->w1);
+        st = pl_ts_analyse(run.W1, run.a, run.B, edge_mode(p), p->margin, 4, &res->w1);
     if (st == PL_OK && (want & WANT_W0)) {
         double s0[1];
         st = pl_ts_top_svd(run.W0, 1, s0, (pl_mat){0}, (pl_mat){0});
@@ -208,22 +241,48 @@ static pl_status simulate_core(const pl_params *p, pl_rng *rng, int want, sim_re
         }
         pl_mat_free(&D);
     }
-    if (st == PL_OK && (want & WANT_READOUT) && p->v[P_LAMBDA] > 0) {
+    if (st == PL_OK && (want & WANT_READOUT) && p->lambda > 0) {
         /* the same training and test data for W_2 and for W_0 (a paired comparison) */
         pl_rng r6 = pl_rng_substream(rng, 6), r7 = pl_rng_substream(rng, 6);
         /* 2N training samples: away from the interpolation peak at n_train = N */
-        st = pl_ts_ridge_readout(&c, run.W2, run.B, p->v[P_LAMBDA], 2 * c.N, c.n, &r6,
+        st = pl_ts_ridge_readout(&c, run.W2, run.B, p->lambda, 2 * c.N, c.n, &r6,
                                  &res->test_mse, NULL);
         if (st == PL_OK)
-            st = pl_ts_ridge_readout(&c, run.W0, run.B, p->v[P_LAMBDA], 2 * c.N, c.n, &r7,
+            st = pl_ts_ridge_readout(&c, run.W0, run.B, p->lambda, 2 * c.N, c.n, &r7,
                                      &res->test_mse0, NULL);
     }
     pl_ts_run_free(&run);
     if (st != PL_OK && st != PL_ENOMEM) {
-        pl_record_fail(rec, st, "two-step run: %s", pl_strerror(st));
+        fail->st = st;
+        snprintf(fail->msg, sizeof fail->msg, "two-step run: %s", pl_strerror(st));
         return PL_OK;
     }
     return st;
+}
+
+/* A simulation of every twostep experiment: run, then emit a failed record or call fill to
+ * turn the run into the experiment's result struct (res, result_size bytes) and emit it. */
+typedef void (*sim_fill)(const ts_point *p, const sim_result *r, void *res);
+static pl_status ts_sim(const pl_experiment *e, const ts_point *p, pl_rng *rng, int want,
+                        sim_fill fill, pl_emitter *em)
+{
+    sim_result r;
+    ts_failure fail;
+    pl_status st = simulate_core(p, rng, want, &r, &fail);
+    if (st != PL_OK) return st;
+    if (fail.st != PL_OK) return emit_failure(em, "sim:gd", &fail);
+    union {
+        max_align_t align;
+        unsigned char b[PL_MAX_RESULT];
+    } res;
+    pl_result_clear(e, res.b);
+    fill(p, &r, res.b);
+    pl_record *rec = pl_emit(em, "sim:gd", res.b);
+    if (!rec) return PL_ENOMEM;
+    if ((want & WANT_CAPNOTE) && r.w2.n_out_capped)
+        snprintf(rec->message, sizeof rec->message,
+                 "at least %d singular values above the threshold (count capped)", r.w2.n_out);
+    return PL_OK;
 }
 
 static double sv_or_nan(const pl_ts_spectrum *s, size_t j)
@@ -254,19 +313,39 @@ typedef struct {
     double edge;
 } theory_result;
 
-static pl_status theory_core(const pl_params *p, int rel, theory_result *t, pl_record *rec)
+/* The theory of every twostep experiment: emit a failed record when the point has no valid
+ * configuration, else call fill (the experiment's result struct) and emit it with the note
+ * on the spike theory. */
+typedef void (*theory_fill)(const ts_point *p, const theory_result *t, void *res);
+static pl_status ts_solve(const pl_experiment *e, const ts_point *p, int rel, theory_fill fill,
+                          pl_emitter *em)
 {
-    memset(t, 0, sizeof *t);
-    char msg[256];
-    if (make_config_rel(p, rel, &t->c, msg, sizeof msg)) {
-        pl_record_fail(rec, PL_EINVAL, "%s", msg);
-        return PL_EINVAL;
-    }
-    t->ratio = pl_ts_ratio(t->c.alpha1, t->c.alpha2);
-    t->kmax = pl_ts_kmax(t->c.alpha1, t->c.alpha2);
-    t->n_new = pl_ts_count_new(t->c.alpha1, t->c.alpha2, t->c.act);
-    t->edge = pl_ts_mp_edge(t->c.N, t->c.d) * (1 + p->v[P_MARGIN]);
-    t->sp_status = pl_ts_theory_spikes(&t->c, &t->sp);
+    theory_result t;
+    memset(&t, 0, sizeof t);
+    ts_failure fail = {.st = PL_EINVAL};
+    if (make_config_rel(p, rel, &t.c, fail.msg, sizeof fail.msg))
+        return emit_failure(em, "theory", &fail);
+    t.ratio = pl_ts_ratio(t.c.alpha1, t.c.alpha2);
+    t.kmax = pl_ts_kmax(t.c.alpha1, t.c.alpha2);
+    t.n_new = pl_ts_count_new(t.c.alpha1, t.c.alpha2, t.c.act);
+    t.edge = pl_ts_mp_edge(t.c.N, t.c.d) * (1 + p->margin);
+    t.sp_status = pl_ts_theory_spikes(&t.c, &t.sp);
+    union {
+        max_align_t align;
+        unsigned char b[PL_MAX_RESULT];
+    } res;
+    pl_result_clear(e, res.b);
+    fill(p, &t, res.b);
+    pl_record *rec = pl_emit(em, "theory", res.b);
+    if (!rec) return PL_ENOMEM;
+    if (t.sp_status != PL_OK)
+        snprintf(rec->message, sizeof rec->message,
+                 "finite-N spike theory unavailable (%s%s); counts and exponents are given",
+                 pl_strerror(t.sp_status),
+                 t.sp_status == PL_EUNSUPPORTED ? ": reused-batch self-terms need a smooth "
+                                                  "activation"
+                 : t.sp_status == PL_ENAN ? ": the activation overflows at this step size"
+                                          : "");
     return PL_OK;
 }
 
@@ -279,88 +358,110 @@ static double theory_fin_outliers(const theory_result *t)
     return n > 0 ? n - 1 : 0;
 }
 
-static void spike_note(pl_record *rec, const theory_result *t)
-{
-    if (t->sp_status != PL_OK)
-        snprintf(rec->message, sizeof rec->message,
-                 "finite-N spike theory unavailable (%s%s); counts and exponents are given",
-                 pl_strerror(t->sp_status),
-                 t->sp_status == PL_EUNSUPPORTED ? ": reused-batch self-terms need a smooth "
-                                                   "activation"
-                 : t->sp_status == PL_ENAN ? ": the activation overflows at this step size"
-                                           : "");
-}
-
 /* ======================================================================================= */
 /* twostep-spectrum                                                                        */
 
-enum {
-    S_S1, S_S2, S_S3, S_S4, S_S5, S_S6, S_EDGE, S_W0TOP, S_W1S1, S_W1S2, S_W1OUT, S_D1S1,
-    S_D2S1, S_D2S2, S_NOUT, S_NNEW, S_NSPK, S_ID0, S_ID1, S_ID2, S_ID3, S_OV1, S_OV2, S_OV3,
-    S_OV4, S_MSE, S_MSE0, S_L1, S_L2, S_NNEWFIN, S_EDGEFIT, SM
+typedef struct {
+    double s1, s2, s3, s4, s5, s6, edge, w0_top, w1_s1, w1_s2, w1_nout, d1_s1, d2_s1, d2_s2,
+        n_outliers, n_new_outliers, n_spikes, id_s0, id_s1, id_s2, id_s3, ov1, ov2, ov3, ov4,
+        test_mse, test_mse0, loss1, loss2, n_new_fin, edge_fit;
+} spectrum_result;
+static const pl_metric_spec spectrum_metrics[] = {
+    PL_METRIC(spectrum_result, s1, "top singular value of W2 (theory: finite-N spike theory)"),
+    PL_METRIC(spectrum_result, s2, "second singular value of W2"),
+    PL_METRIC(spectrum_result, s3, "third singular value of W2"),
+    PL_METRIC(spectrum_result, s4, "fourth singular value of W2"),
+    PL_METRIC(spectrum_result, s5, "fifth singular value of W2"),
+    PL_METRIC(spectrum_result, s6, "sixth singular value of W2"),
+    PL_METRIC(spectrum_result, edge, "outlier threshold (1 + margin) x bulk edge"),
+    PL_METRIC(spectrum_result, w0_top, "top singular value of W0 (theory: 1 + sqrt(N/d))"),
+    PL_METRIC(spectrum_result, w1_s1, "top singular value of W1"),
+    PL_METRIC(spectrum_result, w1_s2, "second singular value of W1"),
+    PL_METRIC(spectrum_result, w1_nout, "outliers of W1 (theory: 1, the step-1 spike)"),
+    PL_METRIC(spectrum_result, d1_s1, "top singular value of the first update W1 - W0"),
+    PL_METRIC(spectrum_result, d2_s1, "top singular value of the second update W2 - W1"),
+    PL_METRIC(spectrum_result, d2_s2, "second singular value of W2 - W1"),
+    PL_METRIC(spectrum_result, n_outliers, "singular values of W2 above the threshold"),
+    PL_METRIC(spectrum_result, n_new_outliers,
+              "outliers of W2 besides the main spike (theory: active Taylor terms k <= "
+              "floor(alpha2/(1/2-alpha1)))"),
+    PL_METRIC(spectrum_result, n_spikes,
+              "outliers identified with a Taylor term by their left singular vectors"),
+    PL_METRIC(spectrum_result, id_s0, "singular value identified with the term k = 0 (a)"),
+    PL_METRIC(spectrum_result, id_s1, "singular value identified with the term k = 1 (a^2)"),
+    PL_METRIC(spectrum_result, id_s2, "singular value identified with the term k = 2 (a^3)"),
+    PL_METRIC(spectrum_result, id_s3, "singular value identified with the term k = 3 (a^4)"),
+    PL_METRIC(spectrum_result, ov1, "|<v_1, beta_1>| of the top right singular vector"),
+    PL_METRIC(spectrum_result, ov2, "|<v_2, beta_1>|"),
+    PL_METRIC(spectrum_result, ov3, "|<v_3, beta_1>|"),
+    PL_METRIC(spectrum_result, ov4, "|<v_4, beta_1>|"),
+    PL_METRIC(spectrum_result, test_mse,
+              "test error of the ridge readout on sigma(X W2^T) (lambda > 0)"),
+    PL_METRIC(spectrum_result, test_mse0, "the same on the features of W0"),
+    PL_METRIC(spectrum_result, loss1, "training loss before step 1"),
+    PL_METRIC(spectrum_result, loss2, "training loss before step 2"),
+    PL_METRIC(spectrum_result, n_new_fin,
+              "new outliers of the finite-N spike theory at the same threshold"),
+    PL_METRIC(spectrum_result, edge_fit, "bulk edge fitted to the singular values of W2"),
 };
-static const char *const spectrum_metrics[SM] = {
-    "s1",    "s2",    "s3",    "s4",    "s5",    "s6",    "edge",   "w0_top",
-    "w1_s1", "w1_s2", "w1_nout", "d1_s1", "d2_s1", "d2_s2", "n_outliers", "n_new_outliers",
-    "n_spikes", "id_s0", "id_s1", "id_s2", "id_s3", "ov1", "ov2", "ov3",
-    "ov4",   "test_mse", "test_mse0", "loss1", "loss2", "n_new_fin", "edge_fit"};
 
-static pl_status spectrum_simulate(const pl_experiment *e, const pl_params *p, pl_rng *rng,
-                                   pl_records *out)
+static void spectrum_fill_sim(const ts_point *p, const sim_result *r, void *res)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "sim:gd", 0);
-    if (!rec) return PL_ENOMEM;
-    sim_result r;
-    pl_status st = simulate_core(p, rng, WANT_W0 | WANT_W1 | WANT_UPDATES | WANT_READOUT, &r, rec);
-    if (st != PL_OK || rec->status != PL_REC_CONVERGED) return st;
-    double *m = rec->metric;
-    for (int j = 0; j < 6; j++) m[S_S1 + j] = sv_or_nan(&r.w2, (size_t)j);
-    m[S_EDGE] = r.w2.edge;
-    m[S_EDGEFIT] = r.w2.edge_fit;
-    m[S_W0TOP] = r.w0_top;
-    m[S_W1S1] = sv_or_nan(&r.w1, 0);
-    m[S_W1S2] = sv_or_nan(&r.w1, 1);
-    m[S_W1OUT] = r.w1.n_out;
-    m[S_D1S1] = sv_or_nan(&r.d1, 0);
-    m[S_D2S1] = sv_or_nan(&r.d2, 0);
-    m[S_D2S2] = sv_or_nan(&r.d2, 1);
-    m[S_NOUT] = r.w2.n_out;
-    m[S_NNEW] = new_outliers(&r.w2);
-    m[S_NSPK] = r.n_spikes;
-    for (int k = 0; k < 4; k++) m[S_ID0 + k] = identified_sv(&r.w2, k);
-    for (int j = 0; j < 4; j++) m[S_OV1 + j] = r.w2.beta_ov[j];
-    m[S_MSE] = r.test_mse;
-    m[S_MSE0] = r.test_mse0;
-    m[S_L1] = r.loss[0];
-    m[S_L2] = r.loss[1];
-    if (r.w2.n_out_capped)
-        snprintf(rec->message, sizeof rec->message,
-                 "at least %d singular values above the threshold (count capped)", r.w2.n_out);
-    return PL_OK;
+    (void)p;
+    spectrum_result *m = res;
+    double *s[6] = {&m->s1, &m->s2, &m->s3, &m->s4, &m->s5, &m->s6};
+    for (int j = 0; j < 6; j++) *s[j] = sv_or_nan(&r->w2, (size_t)j);
+    m->edge = r->w2.edge;
+    m->edge_fit = r->w2.edge_fit;
+    m->w0_top = r->w0_top;
+    m->w1_s1 = sv_or_nan(&r->w1, 0);
+    m->w1_s2 = sv_or_nan(&r->w1, 1);
+    m->w1_nout = r->w1.n_out;
+    m->d1_s1 = sv_or_nan(&r->d1, 0);
+    m->d2_s1 = sv_or_nan(&r->d2, 0);
+    m->d2_s2 = sv_or_nan(&r->d2, 1);
+    m->n_outliers = r->w2.n_out;
+    m->n_new_outliers = new_outliers(&r->w2);
+    m->n_spikes = r->n_spikes;
+    double *id[4] = {&m->id_s0, &m->id_s1, &m->id_s2, &m->id_s3};
+    for (int k = 0; k < 4; k++) *id[k] = identified_sv(&r->w2, k);
+    double *ov[4] = {&m->ov1, &m->ov2, &m->ov3, &m->ov4};
+    for (int j = 0; j < 4; j++) *ov[j] = r->w2.beta_ov[j];
+    m->test_mse = r->test_mse;
+    m->test_mse0 = r->test_mse0;
+    m->loss1 = r->loss[0];
+    m->loss2 = r->loss[1];
 }
 
-static pl_status spectrum_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status spectrum_sim(const pl_experiment *e, const void *pt, pl_rng *rng,
+                              pl_emitter *em)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "theory", -1);
-    if (!rec) return PL_ENOMEM;
-    theory_result t;
-    if (theory_core(p, 0, &t, rec) != PL_OK) return PL_OK;
-    double *m = rec->metric;
-    m[S_EDGE] = t.edge;
-    m[S_W0TOP] = pl_ts_mp_edge(t.c.N, t.c.d);
-    m[S_W1OUT] = 1;
-    m[S_NNEW] = t.n_new;
-    m[S_NOUT] = t.n_new + 1;
-    if (t.sp_status == PL_OK) {
-        for (int j = 0; j < 6 && (size_t)j < t.sp.nspike; j++) m[S_S1 + j] = t.sp.sv[j];
-        for (int j = 0; j < 4 && (size_t)j < t.sp.nspike; j++) m[S_OV1 + j] = t.sp.beta_ov[j];
-        m[S_W1S1] = t.sp.w1_sv;
-        m[S_NNEWFIN] = theory_fin_outliers(&t);
+    return ts_sim(e, pt, rng, WANT_W0 | WANT_W1 | WANT_UPDATES | WANT_READOUT | WANT_CAPNOTE,
+                  spectrum_fill_sim, em);
+}
+
+static void spectrum_fill_theory(const ts_point *p, const theory_result *t, void *res)
+{
+    (void)p;
+    spectrum_result *m = res;
+    m->edge = t->edge;
+    m->w0_top = pl_ts_mp_edge(t->c.N, t->c.d);
+    m->w1_nout = 1;
+    m->n_new_outliers = t->n_new;
+    m->n_outliers = t->n_new + 1;
+    if (t->sp_status == PL_OK) {
+        double *s[6] = {&m->s1, &m->s2, &m->s3, &m->s4, &m->s5, &m->s6};
+        double *ov[4] = {&m->ov1, &m->ov2, &m->ov3, &m->ov4};
+        for (int j = 0; j < 6 && (size_t)j < t->sp.nspike; j++) *s[j] = t->sp.sv[j];
+        for (int j = 0; j < 4 && (size_t)j < t->sp.nspike; j++) *ov[j] = t->sp.beta_ov[j];
+        m->w1_s1 = t->sp.w1_sv;
+        m->n_new_fin = theory_fin_outliers(t);
     }
-    spike_note(rec, &t);
-    return PL_OK;
+}
+
+static pl_status spectrum_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
+{
+    return ts_solve(e, pt, 0, spectrum_fill_theory, em);
 }
 
 /* Histogram of the singular values of W_2 for the first simulated cell and seed (recomputed
@@ -383,9 +484,11 @@ static pl_status spectrum_plot(const pl_experiment *e, const pl_records *recs, c
     for (size_t i = 0; i < recs->n; i++)
         if (recs->rec[i].seed < 0 && !memcmp(&recs->rec[i].params, &sim->params, sizeof sim->params))
             th = &recs->rec[i];
+    ts_point pt;
+    pl_point_from_params(e, &sim->params, &pt);
     pl_ts_config c;
     char msg[256];
-    if (make_config(&sim->params, &c, msg, sizeof msg)) {
+    if (make_config(&pt, &c, msg, sizeof msg)) {
         snprintf(err, errlen, "plot: %s", msg);
         return PL_EINVAL;
     }
@@ -523,66 +626,80 @@ const pl_experiment pl_exp_twostep_spectrum = {
         "ov1..ov4, n_new_fin). --plot draws the histogram of all singular values of W2 for the "
         "first cell and seed.",
     .params = spectrum_params,
-    .n_params = NP,
-    .metrics = spectrum_metrics,
-    .n_metrics = SM,
+    .n_params = TS_NPARAM,
+    .point_size = sizeof(ts_point),
+    .metric_map = spectrum_metrics,
+    .n_metrics = sizeof spectrum_metrics / sizeof spectrum_metrics[0],
+    .result_size = sizeof(spectrum_result),
     .default_sweep = "alpha1=0.45 alpha2=0.4",
     .default_seeds = 1,
     .plot_x = "alpha2",
     .plot_y = "s1,s2,s3",
-    .check = ts_check,
-    .simulate = spectrum_simulate,
-    .theory = spectrum_theory,
+    .check_point = ts_check,
+    .sim = spectrum_sim,
+    .solve = spectrum_solve,
     .plot = spectrum_plot,
 };
 
 /* ======================================================================================= */
 /* twostep-phase                                                                           */
 
-enum { PH_NNEW, PH_NOUT, PH_NSPK, PH_S1, PH_S2, PH_S3, PH_RATIO, PH_NNEWFIN, PH_EDGE, PHM };
-static const char *const phase_metrics[PHM] = {"n_new_outliers", "n_outliers", "n_spikes",
-                                               "s1", "s2", "s3", "ratio", "n_new_fin", "edge"};
+typedef struct {
+    double n_new_outliers, n_outliers, n_spikes, s1, s2, s3, ratio, n_new_fin, edge;
+} phase_result;
+static const pl_metric_spec phase_metrics[] = {
+    PL_METRIC(phase_result, n_new_outliers,
+              "outliers of W2 besides the main spike (theory: #{1 <= k <= "
+              "floor(alpha2/(1/2-alpha1)) : mu_{k+1} != 0})"),
+    PL_METRIC(phase_result, n_outliers, "singular values of W2 above the threshold"),
+    PL_METRIC(phase_result, n_spikes,
+              "outliers identified with the Taylor terms k = 0..3 by their left vectors"),
+    PL_METRIC(phase_result, s1, "top singular value of W2"),
+    PL_METRIC(phase_result, s2, "second singular value of W2"),
+    PL_METRIC(phase_result, s3, "third singular value of W2"),
+    PL_METRIC(phase_result, ratio, "alpha2/(1/2 - alpha1)"),
+    PL_METRIC(phase_result, n_new_fin,
+              "new outliers of the finite-N spike theory at the same threshold"),
+    PL_METRIC(phase_result, edge, "outlier threshold (1 + margin) x bulk edge"),
+};
 
-static pl_status phase_simulate(const pl_experiment *e, const pl_params *p, pl_rng *rng,
-                                pl_records *out)
+static void phase_fill_sim(const ts_point *p, const sim_result *r, void *res)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "sim:gd", 0);
-    if (!rec) return PL_ENOMEM;
-    sim_result r;
-    pl_status st = simulate_core(p, rng, 0, &r, rec);
-    if (st != PL_OK || rec->status != PL_REC_CONVERGED) return st;
-    double *m = rec->metric;
-    m[PH_NNEW] = new_outliers(&r.w2);
-    m[PH_NOUT] = r.w2.n_out;
-    m[PH_NSPK] = r.n_spikes;
-    for (int j = 0; j < 3; j++) m[PH_S1 + j] = sv_or_nan(&r.w2, (size_t)j);
-    m[PH_RATIO] = pl_ts_ratio(p->v[P_ALPHA1], p->v[P_ALPHA2]);
-    m[PH_EDGE] = r.w2.edge;
-    if (r.w2.n_out_capped)
-        snprintf(rec->message, sizeof rec->message,
-                 "at least %d singular values above the threshold (count capped)", r.w2.n_out);
-    return PL_OK;
+    phase_result *m = res;
+    m->n_new_outliers = new_outliers(&r->w2);
+    m->n_outliers = r->w2.n_out;
+    m->n_spikes = r->n_spikes;
+    m->s1 = sv_or_nan(&r->w2, 0);
+    m->s2 = sv_or_nan(&r->w2, 1);
+    m->s3 = sv_or_nan(&r->w2, 2);
+    m->ratio = pl_ts_ratio(p->alpha1, p->alpha2);
+    m->edge = r->w2.edge;
 }
 
-static pl_status phase_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status phase_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl_emitter *em)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "theory", -1);
-    if (!rec) return PL_ENOMEM;
-    theory_result t;
-    if (theory_core(p, 0, &t, rec) != PL_OK) return PL_OK;
-    double *m = rec->metric;
-    m[PH_NNEW] = t.n_new;
-    m[PH_NOUT] = t.n_new + 1;
-    m[PH_RATIO] = t.ratio;
-    m[PH_EDGE] = t.edge;
-    if (t.sp_status == PL_OK) {
-        for (int j = 0; j < 3; j++) m[PH_S1 + j] = t.sp.sv[j];
-        m[PH_NNEWFIN] = theory_fin_outliers(&t);
+    return ts_sim(e, pt, rng, WANT_CAPNOTE, phase_fill_sim, em);
+}
+
+static void phase_fill_theory(const ts_point *p, const theory_result *t, void *res)
+{
+    (void)p;
+    phase_result *m = res;
+    m->n_new_outliers = t->n_new;
+    m->n_outliers = t->n_new + 1;
+    m->ratio = t->ratio;
+    m->edge = t->edge;
+    if (t->sp_status == PL_OK) {
+        m->s1 = t->sp.sv[0];
+        m->s2 = t->sp.sv[1];
+        m->s3 = t->sp.sv[2];
+        m->n_new_fin = theory_fin_outliers(t);
     }
-    spike_note(rec, &t);
-    return PL_OK;
+}
+
+static pl_status phase_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
+{
+    return ts_solve(e, pt, 0, phase_fill_theory, em);
 }
 
 /* Two heat maps over (alpha1, alpha2): the simulated count into FILE and the predicted one
@@ -629,79 +746,100 @@ const pl_experiment pl_exp_twostep_phase = {
         "terms k = 0..3 by their left singular vectors. --plot writes the simulated heat map "
         "to FILE and the predicted one to FILE-theory.",
     .params = phase_params,
-    .n_params = NP,
-    .metrics = phase_metrics,
-    .n_metrics = PHM,
+    .n_params = TS_NPARAM,
+    .point_size = sizeof(ts_point),
+    .metric_map = phase_metrics,
+    .n_metrics = sizeof phase_metrics / sizeof phase_metrics[0],
+    .result_size = sizeof(phase_result),
     .default_sweep = "alpha1=0:0.45:0.05 alpha2=0.05:0.45:0.05",
     .default_seeds = 1,
     .plot_x = "alpha2",
     .plot_y = "n_new_outliers",
-    .check = ts_check,
-    .simulate = phase_simulate,
-    .theory = phase_theory,
+    .check_point = ts_check,
+    .sim = phase_sim,
+    .solve = phase_solve,
     .plot = phase_plot,
 };
 
 /* ======================================================================================= */
 /* twostep-scaling                                                                         */
 
-enum {
-    SC_S1, SC_S2, SC_S3, SC_S4, SC_TH1, SC_TH2, SC_TH3, SC_ID1, SC_ID2, SC_EDGE, SC_NOUT,
-    SC_SLOPE0, SC_SLOPE1, SC_SLOPE2, SCM
+typedef struct {
+    double s1, s2, s3, s4, theta1, theta2, theta3, id_s1, id_s2, edge, n_outliers, slope0,
+        slope1, slope2;
+} scaling_result;
+static const pl_metric_spec scaling_metrics[] = {
+    PL_METRIC(scaling_result, s1, "top singular value of W2"),
+    PL_METRIC(scaling_result, s2, "second singular value of W2"),
+    PL_METRIC(scaling_result, s3, "third singular value of W2"),
+    PL_METRIC(scaling_result, s4, "fourth singular value of W2"),
+    PL_METRIC(scaling_result, theta1,
+              "spike strength of s1 by inverting the rank-one BBP law (c = N/d)"),
+    PL_METRIC(scaling_result, theta2, "spike strength of s2"),
+    PL_METRIC(scaling_result, theta3, "spike strength of s3"),
+    PL_METRIC(scaling_result, id_s1, "singular value identified with the Taylor term k = 1"),
+    PL_METRIC(scaling_result, id_s2, "singular value identified with the Taylor term k = 2"),
+    PL_METRIC(scaling_result, edge, "outlier threshold (1 + margin) x bulk edge"),
+    PL_METRIC(scaling_result, n_outliers, "singular values of W2 above the threshold"),
+    PL_METRIC(scaling_result, slope0,
+              "theory: log-log slope in N of the main spike, max(alpha1, alpha2)"),
+    PL_METRIC(scaling_result, slope1,
+              "theory: slope alpha2 - k(1/2 - alpha1) of the first non-vanishing term k"),
+    PL_METRIC(scaling_result, slope2, "theory: the same for the second non-vanishing term"),
 };
-static const char *const scaling_metrics[SCM] = {
-    "s1", "s2", "s3", "s4", "theta1", "theta2", "theta3", "id_s1", "id_s2", "edge",
-    "n_outliers", "slope0", "slope1", "slope2"};
 
-static pl_status scaling_simulate(const pl_experiment *e, const pl_params *p, pl_rng *rng,
-                                  pl_records *out)
+static void scaling_fill_sim(const ts_point *p, const sim_result *r, void *res)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "sim:gd", 0);
-    if (!rec) return PL_ENOMEM;
-    sim_result r;
-    pl_status st = simulate_core(p, rng, WANT_REL, &r, rec);
-    if (st != PL_OK || rec->status != PL_REC_CONVERGED) return st;
-    double *m = rec->metric, cr = 1 / p->v[P_D];
-    for (int j = 0; j < 4; j++) m[SC_S1 + j] = sv_or_nan(&r.w2, (size_t)j);
-    for (int j = 0; j < 3; j++) m[SC_TH1 + j] = pl_ts_bbp_theta(m[SC_S1 + j], cr);
-    m[SC_ID1] = identified_sv(&r.w2, 1);
-    m[SC_ID2] = identified_sv(&r.w2, 2);
-    m[SC_EDGE] = r.w2.edge;
-    m[SC_NOUT] = r.w2.n_out;
-    return PL_OK;
+    scaling_result *m = res;
+    double cr = 1 / p->d_over_N;
+    double *s[4] = {&m->s1, &m->s2, &m->s3, &m->s4}, *th[3] = {&m->theta1, &m->theta2, &m->theta3};
+    for (int j = 0; j < 4; j++) *s[j] = sv_or_nan(&r->w2, (size_t)j);
+    for (int j = 0; j < 3; j++) *th[j] = pl_ts_bbp_theta(*s[j], cr);
+    m->id_s1 = identified_sv(&r->w2, 1);
+    m->id_s2 = identified_sv(&r->w2, 2);
+    m->edge = r->w2.edge;
+    m->n_outliers = r->w2.n_out;
 }
 
-static pl_status scaling_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status scaling_sim(const pl_experiment *e, const void *pt, pl_rng *rng,
+                             pl_emitter *em)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "theory", -1);
-    if (!rec) return PL_ENOMEM;
-    theory_result t;
-    if (theory_core(p, 1, &t, rec) != PL_OK) return PL_OK;
-    double *m = rec->metric, cr = (double)t.c.N / (double)t.c.d;
-    if (t.sp_status == PL_OK) {
-        for (int j = 0; j < 4; j++) m[SC_S1 + j] = t.sp.sv[j];
-        for (int j = 0; j < 3; j++) m[SC_TH1 + j] = t.sp.theta[j] > pow(cr, 0.25) ? t.sp.theta[j] : NAN;
-        m[SC_ID1] = t.sp.sv[1];
-        m[SC_ID2] = t.sp.sv[2];
+    return ts_sim(e, pt, rng, WANT_REL, scaling_fill_sim, em);
+}
+
+static void scaling_fill_theory(const ts_point *p, const theory_result *t, void *res)
+{
+    (void)p;
+    scaling_result *m = res;
+    double cr = (double)t->c.N / (double)t->c.d;
+    if (t->sp_status == PL_OK) {
+        double *s[4] = {&m->s1, &m->s2, &m->s3, &m->s4};
+        double *th[3] = {&m->theta1, &m->theta2, &m->theta3};
+        for (int j = 0; j < 4; j++) *s[j] = t->sp.sv[j];
+        for (int j = 0; j < 3; j++) *th[j] = t->sp.theta[j] > pow(cr, 0.25) ? t->sp.theta[j] : NAN;
+        m->id_s1 = t->sp.sv[1];
+        m->id_s2 = t->sp.sv[2];
     }
-    m[SC_EDGE] = t.edge;
-    m[SC_NOUT] = t.n_new + 1;
+    m->edge = t->edge;
+    m->n_outliers = t->n_new + 1;
     /* asymptotic log-log slopes of the main spike and of the first two new outliers */
-    m[SC_SLOPE0] = pl_ts_exponent(t.c.alpha1, t.c.alpha2, 0);
+    double *slope[3] = {&m->slope0, &m->slope1, &m->slope2};
+    *slope[0] = pl_ts_exponent(t->c.alpha1, t->c.alpha2, 0);
     for (int j = 1; j <= 2; j++) {
-        int k = pl_ts_nth_term(t.c.alpha1, t.c.alpha2, t.c.act, j);
+        int k = pl_ts_nth_term(t->c.alpha1, t->c.alpha2, t->c.act, j);
         if (k < 0) {
             /* the next non-vanishing term even if it is below the bulk asymptotically */
             int seen = 0;
             for (int q = 1; q < 64 && k < 0; q++)
-                if (!t.c.act->hermite_zero((size_t)q + 1) && ++seen == j) k = q;
+                if (!t->c.act->hermite_zero((size_t)q + 1) && ++seen == j) k = q;
         }
-        m[SC_SLOPE0 + j] = pl_ts_exponent(t.c.alpha1, t.c.alpha2, k);
+        *slope[j] = pl_ts_exponent(t->c.alpha1, t->c.alpha2, k);
     }
-    spike_note(rec, &t);
-    return PL_OK;
+}
+
+static pl_status scaling_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
+{
+    return ts_solve(e, pt, 1, scaling_fill_theory, em);
 }
 
 const pl_experiment pl_exp_twostep_scaling = {
@@ -716,88 +854,103 @@ const pl_experiment pl_exp_twostep_scaling = {
         "slope1, slope2 = alpha2 - k(1/2 - alpha1) for the first two non-vanishing terms k "
         "(asymptotic log-log slopes in N at fixed N/d and n/d).",
     .params = scaling_params,
-    .n_params = NP,
-    .metrics = scaling_metrics,
-    .n_metrics = SCM,
+    .n_params = TS_NPARAM,
+    .point_size = sizeof(ts_point),
+    .metric_map = scaling_metrics,
+    .n_metrics = sizeof scaling_metrics / sizeof scaling_metrics[0],
+    .result_size = sizeof(scaling_result),
     .default_sweep = "N=250,500,1000,2000 bulk=mp",
     .default_seeds = 2,
     .plot_x = "N",
     .plot_y = "s1,s2,s3",
     .plot_logx = 1,
     .plot_logy = 1,
-    .check = ts_check_rel,
-    .simulate = scaling_simulate,
-    .theory = scaling_theory,
+    .check_point = ts_check_rel,
+    .sim = scaling_sim,
+    .solve = scaling_solve,
 };
 
 /* ======================================================================================= */
 /* twostep-align                                                                           */
 
-enum {
-    A_OV1, A_OV2, A_OV3, A_OV4, A_OV5, A_OV6, A_OVNEW, A_PROJNEW, A_SUBNEW, A_NOUT, A_KAL,
-    A_ALPRED, A_DOV2, AM
+typedef struct {
+    double ov1, ov2, ov3, ov4, ov5, ov6, ov_new_max, proj_new, sub_new, n_outliers, k_align,
+        aligned_pred, d_ov2_new;
+} align_result;
+static const pl_metric_spec align_metrics[] = {
+    PL_METRIC(align_result, ov1, "|<v_1, beta_1>| of the top outlier's right singular vector"),
+    PL_METRIC(align_result, ov2, "|<v_2, beta_1>| (NaN unless the second value is an outlier)"),
+    PL_METRIC(align_result, ov3, "|<v_3, beta_1>|"),
+    PL_METRIC(align_result, ov4, "|<v_4, beta_1>|"),
+    PL_METRIC(align_result, ov5, "|<v_5, beta_1>|"),
+    PL_METRIC(align_result, ov6, "|<v_6, beta_1>|"),
+    PL_METRIC(align_result, ov_new_max, "largest |<v_J, beta_1>| over the new outliers"),
+    PL_METRIC(align_result, proj_new,
+              "||P beta_1||^2 on the span of the new outliers' right vectors"),
+    PL_METRIC(align_result, sub_new, "the same for the whole target subspace"),
+    PL_METRIC(align_result, n_outliers, "singular values of W2 above the threshold"),
+    PL_METRIC(align_result, k_align,
+              "theory: first Taylor term whose right vector has a beta component"),
+    PL_METRIC(align_result, aligned_pred,
+              "theory: 1 when k_align <= floor(alpha2/(1/2-alpha1)) (an aligned outlier)"),
+    PL_METRIC(align_result, d_ov2_new, "d ov_new_max^2 (O(1) without alignment)"),
 };
-static const char *const align_metrics[AM] = {
-    "ov1", "ov2", "ov3", "ov4", "ov5", "ov6", "ov_new_max", "proj_new", "sub_new",
-    "n_outliers", "k_align", "aligned_pred", "d_ov2_new"};
 
-static pl_status align_simulate(const pl_experiment *e, const pl_params *p, pl_rng *rng,
-                                pl_records *out)
+static void align_fill_sim(const ts_point *p, const sim_result *r, void *res)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "sim:gd", 0);
-    if (!rec) return PL_ENOMEM;
-    sim_result r;
-    pl_status st = simulate_core(p, rng, 0, &r, rec);
-    if (st != PL_OK || rec->status != PL_REC_CONVERGED) return st;
-    double *m = rec->metric;
+    (void)p;
+    align_result *m = res;
+    double *ov[6] = {&m->ov1, &m->ov2, &m->ov3, &m->ov4, &m->ov5, &m->ov6};
     for (int j = 0; j < 6; j++)
-        m[A_OV1 + j] = (size_t)j < r.w2.nsv && r.w2.s[j] > r.w2.edge ? r.w2.beta_ov[j] : NAN;
+        *ov[j] = (size_t)j < r->w2.nsv && r->w2.s[j] > r->w2.edge ? r->w2.beta_ov[j] : NAN;
     /* new outliers: every outlier but the largest */
     double mx = 0, pr = 0, sb = 0;
-    for (int j = 1; j < r.w2.n_out && (size_t)j < r.w2.nsv; j++) {
-        mx = fmax(mx, r.w2.beta_ov[j]);
-        pr += r.w2.beta_ov[j] * r.w2.beta_ov[j];
-        sb += r.w2.sub_ov[j] * r.w2.sub_ov[j];
+    for (int j = 1; j < r->w2.n_out && (size_t)j < r->w2.nsv; j++) {
+        mx = fmax(mx, r->w2.beta_ov[j]);
+        pr += r->w2.beta_ov[j] * r->w2.beta_ov[j];
+        sb += r->w2.sub_ov[j] * r->w2.sub_ov[j];
     }
-    m[A_OVNEW] = mx;
-    m[A_PROJNEW] = pr;
-    m[A_SUBNEW] = sb;
-    m[A_NOUT] = r.w2.n_out;
-    m[A_DOV2] = (double)r.d * mx * mx;
-    return PL_OK;
+    m->ov_new_max = mx;
+    m->proj_new = pr;
+    m->sub_new = sb;
+    m->n_outliers = r->w2.n_out;
+    m->d_ov2_new = (double)r->d * mx * mx;
 }
 
-static pl_status align_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status align_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl_emitter *em)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "theory", -1);
-    if (!rec) return PL_ENOMEM;
-    theory_result t;
-    if (theory_core(p, 0, &t, rec) != PL_OK) return PL_OK;
-    double *m = rec->metric;
-    int k = pl_ts_first_aligned_term(&t.c);
-    m[A_KAL] = k;
+    return ts_sim(e, pt, rng, 0, align_fill_sim, em);
+}
+
+static void align_fill_theory(const ts_point *p, const theory_result *t, void *res)
+{
+    align_result *m = res;
+    int k = pl_ts_first_aligned_term(&t->c);
+    m->k_align = k;
     /* asymptotically the k-th term is an outlier iff k <= kmax */
-    m[A_ALPRED] = k >= 1 && k <= t.kmax ? 1 : 0;
-    m[A_NOUT] = t.n_new + 1;
-    if (t.sp_status == PL_OK) {
+    m->aligned_pred = k >= 1 && k <= t->kmax ? 1 : 0;
+    m->n_outliers = t->n_new + 1;
+    if (t->sp_status == PL_OK) {
+        double *ov[6] = {&m->ov1, &m->ov2, &m->ov3, &m->ov4, &m->ov5, &m->ov6};
         double mx = 0, pr = 0, sb = 0;
-        for (int j = 0; j < 6 && (size_t)j < t.sp.nspike; j++)
-            m[A_OV1 + j] = t.sp.sv[j] > t.edge ? t.sp.beta_ov[j] : NAN;
-        for (size_t j = 1; j < t.sp.nspike; j++) {
-            if (!(t.sp.sv[j] > t.edge)) continue;
-            mx = fmax(mx, t.sp.beta_ov[j]);
-            pr += t.sp.beta_ov[j] * t.sp.beta_ov[j];
-            sb += t.sp.sub_ov[j] * t.sp.sub_ov[j];
+        for (int j = 0; j < 6 && (size_t)j < t->sp.nspike; j++)
+            *ov[j] = t->sp.sv[j] > t->edge ? t->sp.beta_ov[j] : NAN;
+        for (size_t j = 1; j < t->sp.nspike; j++) {
+            if (!(t->sp.sv[j] > t->edge)) continue;
+            mx = fmax(mx, t->sp.beta_ov[j]);
+            pr += t->sp.beta_ov[j] * t->sp.beta_ov[j];
+            sb += t->sp.sub_ov[j] * t->sp.sub_ov[j];
         }
-        m[A_OVNEW] = mx;
-        m[A_PROJNEW] = pr;
-        m[A_SUBNEW] = sb;
-        m[A_DOV2] = p->v[P_D] * mx * mx;
+        m->ov_new_max = mx;
+        m->proj_new = pr;
+        m->sub_new = sb;
+        m->d_ov2_new = (double)p->d * mx * mx;
     }
-    spike_note(rec, &t);
-    return PL_OK;
+}
+
+static pl_status align_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
+{
+    return ts_solve(e, pt, 0, align_fill_theory, em);
 }
 
 const pl_experiment pl_exp_twostep_align = {
@@ -813,14 +966,16 @@ const pl_experiment pl_exp_twostep_align = {
         "reused He_3: k = 2), aligned_pred = 1 when k_align <= floor(alpha2/(1/2-alpha1)), i.e. "
         "alpha2 >= 1 - 2 alpha1 for He_3 with a reused batch; the spike theory's overlaps.",
     .params = align_params,
-    .n_params = NP,
-    .metrics = align_metrics,
-    .n_metrics = AM,
+    .n_params = TS_NPARAM,
+    .point_size = sizeof(ts_point),
+    .metric_map = align_metrics,
+    .n_metrics = sizeof align_metrics / sizeof align_metrics[0],
+    .result_size = sizeof(align_result),
     .default_sweep = "alpha2=0.05:0.45:0.05 batch=fresh,reused",
     .default_seeds = 4,
     .plot_x = "alpha2",
     .plot_y = "ov1,ov_new_max",
-    .check = ts_check,
-    .simulate = align_simulate,
-    .theory = align_theory,
+    .check_point = ts_check,
+    .sim = align_sim,
+    .solve = align_solve,
 };

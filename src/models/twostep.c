@@ -188,12 +188,13 @@ const pl_ts_act pl_ts_act_relu = {"relu",     relu_f,       relu_df,      relu_f
 const pl_ts_act pl_ts_act_tanh = {"tanh",     tanh_f,       tanh_df,   tanh_fdf,
                                   tanh_deriv, tanh_hermite, zero_even, 1};
 
+const pl_ts_act *const pl_ts_acts[PL_TS_NACT] = {&pl_ts_act_exp, &pl_ts_act_tanh_softplus,
+                                                  &pl_ts_act_relu, &pl_ts_act_tanh};
+
 const pl_ts_act *pl_ts_act_find(const char *name)
 {
-    static const pl_ts_act *const all[] = {&pl_ts_act_exp, &pl_ts_act_tanh_softplus,
-                                           &pl_ts_act_relu, &pl_ts_act_tanh};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(all[i]->name, name) == 0) return all[i];
+    for (size_t i = 0; i < PL_TS_NACT; i++)
+        if (strcmp(pl_ts_acts[i]->name, name) == 0) return pl_ts_acts[i];
     return NULL;
 }
 
