@@ -72,9 +72,10 @@ struct pl_mim_link {
  * independent of z: no informative direction). */
 extern const pl_mim_link_type pl_mim_link_z1z2, pl_mim_link_sign_z1z2, pl_mim_link_norm2,
     pl_mim_link_ratio, pl_mim_link_pr, pl_mim_link_abs, pl_mim_link_null;
-/* The built-in links in that order (the type table of the experiments' `link` parameter). */
+/* The built-in links in that order, NULL-terminated (the type table of the experiments' `link`
+ * parameter). */
 #define PL_MIM_NLINKS 7
-extern const pl_mim_link_type *const pl_mim_link_types[PL_MIM_NLINKS];
+extern const pl_mim_link_type *const pl_mim_link_types[PL_MIM_NLINKS + 1];
 const pl_mim_link_type *pl_mim_link_find(const char *name);
 /* Fill an instance (p = 0: the link's own dimension; norm2 defaults to p = 2). NULL on success,
  * else a message (unknown link, p mismatch, negative noise, link's own check). */

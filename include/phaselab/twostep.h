@@ -50,9 +50,10 @@ extern const pl_ts_act pl_ts_act_exp;           /* exp(z/2): every mu_k = e^{1/8
 extern const pl_ts_act pl_ts_act_tanh_softplus; /* tanh(z) + log(1 + e^z) */
 extern const pl_ts_act pl_ts_act_relu;          /* max(z, 0) */
 extern const pl_ts_act pl_ts_act_tanh;          /* tanh(z): odd, mu_{2m} = 0 */
-/* The activations in that order (the type table of the experiments' `act` parameter). */
+/* The activations in that order, NULL-terminated (the type table of the experiments' `act`
+ * parameter). */
 #define PL_TS_NACT 4
-extern const pl_ts_act *const pl_ts_acts[PL_TS_NACT];
+extern const pl_ts_act *const pl_ts_acts[PL_TS_NACT + 1];
 /* "exp", "tanh+softplus", "relu", "tanh"; NULL if unknown */
 const pl_ts_act *pl_ts_act_find(const char *name);
 /* Numerical check: mu_k is zero up to round-off, |mu_k| < PL_TS_ZERO sqrt(k! E[sigma^2])

@@ -9,9 +9,9 @@
 
 /* The link parameters every mim experiment starts with (fields link, p, noise of its point). */
 #define LINK_PARAMS(T)                                                                         \
-    {PL_P_TABLE_PTR(T, link, pl_mim_link_types, PL_MIM_NLINKS, 0,                              \
-                    "y = z1 z2, sign(z1 z2), ||z||^2/p, z1/z2, z^2 (phase retrieval), |z|, "   \
-                    "or null (y independent of z)")},                                          \
+    {PL_P_PTABLE(T, link, pl_mim_link_types, 0,                                                \
+                 "y = z1 z2, sign(z1 z2), ||z||^2/p, z1/z2, z^2 (phase retrieval), |z|, or "   \
+                 "null (y independent of z)")},                                                \
         {PL_P_INT(T, p, 0, 0, PL_MIM_PMAX,                                                     \
                   "number of directions (0: the link's own; norm2 takes any p, default 2)")},  \
         {PL_P_REAL(T, noise, 0, 0, 100, "variance of additive Gaussian label noise")}

@@ -53,8 +53,8 @@ typedef struct {
          .hi_open = 1},                                                                        \
         {PL_P_INT(ts_point, N, NN, 1, 1e6, "hidden width (neurons)")},                         \
         D_N,                                                                                   \
-        {PL_P_TABLE_PTR(ts_point, act, pl_ts_acts, PL_TS_NACT, ACT_TANH_SOFTPLUS,              \
-                        "student activation: exp = exp(z/2), tanh+softplus, relu, tanh")},     \
+        {PL_P_PTABLE(ts_point, act, pl_ts_acts, ACT_TANH_SOFTPLUS,                             \
+                     "student activation: exp = exp(z/2), tanh+softplus, relu, tanh")},        \
         {PL_P_TABLE(ts_point, target, ts_targets, TS_NTARGET, TGT,                             \
                     "teacher link(s): heK = He_K/sqrt(K!); a sum is divided by "               \
                     "sqrt(#terms)")},                                                          \

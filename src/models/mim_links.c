@@ -552,9 +552,9 @@ const pl_mim_link_type pl_mim_link_null = {
     .support_lo = -INFINITY, .edge_at = 0, .edge = PL_MIM_EDGE_NONE, .symmetric = 1,
     .s_lo = -40, .s_hi = 2.8};
 
-const pl_mim_link_type *const pl_mim_link_types[PL_MIM_NLINKS] = {
+const pl_mim_link_type *const pl_mim_link_types[PL_MIM_NLINKS + 1] = {
     &pl_mim_link_z1z2, &pl_mim_link_sign_z1z2, &pl_mim_link_norm2, &pl_mim_link_ratio,
-    &pl_mim_link_pr, &pl_mim_link_abs, &pl_mim_link_null};
+    &pl_mim_link_pr, &pl_mim_link_abs, &pl_mim_link_null, NULL};
 
 const pl_mim_link_type *pl_mim_link_find(const char *name)
 {

@@ -188,8 +188,8 @@ const pl_ts_act pl_ts_act_relu = {"relu",     relu_f,       relu_df,      relu_f
 const pl_ts_act pl_ts_act_tanh = {"tanh",     tanh_f,       tanh_df,   tanh_fdf,
                                   tanh_deriv, tanh_hermite, zero_even, 1};
 
-const pl_ts_act *const pl_ts_acts[PL_TS_NACT] = {&pl_ts_act_exp, &pl_ts_act_tanh_softplus,
-                                                  &pl_ts_act_relu, &pl_ts_act_tanh};
+const pl_ts_act *const pl_ts_acts[PL_TS_NACT + 1] = {
+    &pl_ts_act_exp, &pl_ts_act_tanh_softplus, &pl_ts_act_relu, &pl_ts_act_tanh, NULL};
 
 const pl_ts_act *pl_ts_act_find(const char *name)
 {
