@@ -129,6 +129,9 @@ void pl_ts_run_free(pl_ts_run *s);
  * the loss not finite (overflow). */
 pl_status pl_ts_run_train(pl_ts_run *s, pl_rng *rng);
 
+/* Orthonormal teacher directions: the rows of B (r x d) from the QR of a Gaussian d x r
+ * matrix. */
+pl_status pl_ts_sample_teacher(pl_rng *rng, pl_mat B);
 /* Draw a batch: X (n x d) standard Gaussian, y = f*(X B^T) + tau eps. */
 void pl_ts_sample_batch(const pl_ts_config *c, pl_mat B, pl_rng *rng, pl_mat X, double *y);
 /* Network outputs f = sigma(X W^T) a / sqrt(N); Z (n x N) is overwritten with X W^T. */
