@@ -1,7 +1,6 @@
 /* Multi-index links: exact identities of the scalar contract.
- *  - Bessel K0/K1: Wronskian I0 K1 + I1 K0 = 1/x, continuity at the series/integral switch,
- *    large-x asymptotics, int_0^inf K0 = pi/2; a(u) > u, a(u) - u -> 1/2, a(0+) -> 0.
- *  - bivariate normal orthant against a one-dimensional integral.
+ *  - a(u) = u K1/K0: a(u) > u, a(u) - u -> 1/2, a(0+) -> 0 (the Bessel functions and the
+ *    bivariate normal orthant: test_special.c).
  *  - G(y) by independent quadrature (pl_integrate along the level set, and the links' own
  *    g_out at w = 0, V = I) against the closed forms; log Z_out(y; 0, I) against the label
  *    density.
@@ -21,74 +20,15 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-static double bessel_i(int nu, double x)
+static void check_a(void)
 {
-    double q = 0.25 * x * x, t = pow(0.5 * x, nu), s = 0;
-    for (int k = 1; k <= nu; k++) t /= k;
-    for (int k = 0; k < 200; k++) {
-        s += t;
-        t *= q / ((double)(k + 1) * (double)(k + 1 + nu));
-    }
-    return s;
-}
-
-static double k0_fn(double x, void *c)
-{
-    (void)c;
-    return pl_bessel_k0e(x) * exp(-x);
-}
-
-static void check_bessel(void)
-{
-    double xs[] = {0.05, 0.5, 0.999, 1.001, 2.5, 7, 15};
-    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
-        double x = xs[i], e = exp(-x);
-        double w = bessel_i(0, x) * pl_bessel_k1e(x) * e + bessel_i(1, x) * pl_bessel_k0e(x) * e;
-        CHECK_CLOSE(w * x, 1.0, 1e-12, "Wronskian x (I0 K1 + I1 K0)");
-    }
-    CHECK_CLOSE(pl_bessel_k0e(1 - 1e-12), pl_bessel_k0e(1 + 1e-12), 1e-11, "K0e continuity");
-    CHECK_CLOSE(pl_bessel_k1e(1 - 1e-12), pl_bessel_k1e(1 + 1e-12), 1e-11, "K1e continuity");
-    /* e^x K_nu(x) sqrt(2x/pi) = 1 + (4nu^2 - 1)/(8x) + (4nu^2-1)(4nu^2-9)/(2 (8x)^2) + ... */
-    double x = 1e4, s = sqrt(2 * x / M_PI), u = 8 * x;
-    CHECK_CLOSE(pl_bessel_k0e(x) * s, 1 - 1 / u + 9 / (2 * u * u), 1e-12, "K0 asymptotics");
-    CHECK_CLOSE(pl_bessel_k1e(x) * s, 1 + 3 / u - 15 / (2 * u * u), 1e-12, "K1 asymptotics");
-    double I, err;
-    pl_integrate(k0_fn, NULL, 0, 1, 1e-13, 1e-12, 0, 2000, &I, &err);
-    double I2;
-    pl_integrate(k0_fn, NULL, 1, 60, 1e-14, 1e-12, 0, 2000, &I2, &err);
-    CHECK_CLOSE(I + I2, M_PI / 2, 1e-9, "int_0^inf K0 = pi/2 (z1 z2 density normalised)");
-    /* a(u) = u K1/K0 */
+    /* a(u) = u K1(u)/K0(u) */
     double us[] = {1e-8, 0.01, 0.3, 1, 3, 30};
     for (size_t i = 0; i < sizeof us / sizeof us[0]; i++)
         CHECK(pl_mim_a(us[i]) > us[i], "a(u) > u at u = %g", us[i]);
     CHECK_CLOSE(pl_mim_a(2e3) - 2e3, 0.5, 1e-3, "a(u) - u -> 1/2");
     CHECK_CLOSE(pl_mim_a(1e-10), 1.0 / (-log(0.5e-10) - 0.5772156649), 1e-3, "a(u) small u");
     CHECK(pl_mim_a(0) == 0, "a(0) = 0");
-}
-
-typedef struct {
-    double h, k, r;
-} bvn_ctx;
-static double bvn_fn(double x, void *c)
-{
-    bvn_ctx *b = c;
-    double ph = exp(-0.5 * x * x) / sqrt(2 * M_PI);
-    return ph * 0.5 * erfc(-(b->r * x - b->k) / sqrt(1 - b->r * b->r) / sqrt(2.0));
-}
-
-static void check_bvn(void)
-{
-    double cases[][3] = {{0.3, -0.2, 0.5}, {0.3, -0.2, 0.95}, {1.2, 0.4, -0.97},
-                         {-0.5, 0.7, 0.99}, {0.1, 0.1, -0.5}, {-1, -2, 0.93}, {0, 0, 0.2}};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bvn_ctx c = {cases[i][0], cases[i][1], cases[i][2]};
-        double I, I2, err;
-        pl_integrate(bvn_fn, &c, c.h, c.h + 12, 1e-15, 1e-13, 0, 4000, &I, &err);
-        (void)I2;
-        CHECK_CLOSE(pl_bvn_upper(c.h, c.k, c.r), I, 1e-13, "bivariate normal orthant");
-    }
-    CHECK_CLOSE(pl_bvn_upper(0, 0, 0.4), 0.25 + asin(0.4) / (2 * M_PI), 1e-15,
-                "orthant at the origin: 1/4 + asin(r)/(2 pi)");
 }
 
 /* E[z z^T | y] for y = z1 z2 along the hyperbola z = sqrt|y| (e^u, sgn(y) e^-u) */
@@ -281,8 +221,7 @@ static void check_rules(void)
 
 int main(void)
 {
-    check_bessel();
-    check_bvn();
+    check_a();
     check_G_quadrature();
     check_gout_fd();
     check_rules();

@@ -1,5 +1,7 @@
 /* Quadrature: Gauss–Hermite exactness (and its failure one degree up), tensor rules, Monte Carlo
- * error bars, adaptive Gauss–Kronrod with square-root edge substitutions and on (-inf, inf). */
+ * error bars, adaptive Gauss–Kronrod with square-root edge substitutions and on (-inf, inf),
+ * Gauss–Legendre exactness, the vector Gauss–Kronrod against closed forms and the scalar one. */
+#include <math.h>
 #include <stdlib.h>
 #include "phaselab/quad.h"
 #include "pl_test.h"
@@ -254,8 +256,75 @@ static void test_kronrod(void)
     CHECK(pl_integrate(log_fn, NULL, 0, 1, 1e-9, 0, 7, 10, &r, &e) == PL_EINVAL, "bad flags");
 }
 
+/* Gauss–Legendre on [a, b]: exact for x^k up to k = 2n-1, not at 2n */
+static void test_gauss_legendre(void)
+{
+    enum { N = 7 };
+    double x[N], w[N], a = -0.5, b = 2.0;
+    CHECK(pl_gauss_legendre(N, a, b, x, w) == PL_OK, "rule");
+    for (int k = 0; k <= 2 * N; k++) {
+        double s = 0;
+        for (int i = 0; i < N; i++) s += w[i] * pow(x[i], k);
+        double exact = (pow(b, k + 1) - pow(a, k + 1)) / (k + 1);
+        if (k < 2 * N)
+            CHECK_CLOSE(s, exact, 1e-13 * fmax(1, fabs(exact)), "Gauss-Legendre x^k");
+        else
+            CHECK(fabs(s - exact) > 1e-8, "degree 2n is not exact (%g vs %g)", s, exact);
+    }
+    for (int i = 1; i < N; i++) CHECK(x[i] > x[i - 1], "nodes ascending");
+}
+
+/* (1, x^2, cos(3x), 1/sqrt(x)) on (0, 1] */
+static void vec_fn(double x, double *out, void *ctx)
+{
+    (void)ctx;
+    out[0] = 1;
+    out[1] = x * x;
+    out[2] = cos(3 * x);
+    out[3] = 1 / sqrt(x);
+}
+static double cos3(double x, void *ctx)
+{
+    (void)ctx;
+    return cos(3 * x);
+}
+static void vec_nan(double x, double *out, void *ctx)
+{
+    (void)ctx;
+    out[0] = 1;
+    out[1] = x > 0.5 ? NAN : x;
+}
+
+static void test_integrate_vec(void)
+{
+    double r[4];
+    pl_status st = pl_integrate_vec(vec_fn, NULL, 0, 1, 4, 4, 1e-10, 400, r);
+    CHECK(st == PL_OK, "vector integral converged: %s", pl_strerror(st));
+    CHECK_CLOSE(r[0], 1, 1e-14, "int 1");
+    CHECK_CLOSE(r[1], 1.0 / 3, 1e-14, "int x^2");
+    CHECK_CLOSE(r[2], sin(3.0) / 3, 1e-12, "int cos 3x");
+    /* the error criterion scales with |I_0| + |I_k| = 3: tol 1e-10 of that */
+    CHECK_CLOSE(r[3], 2, 3e-10, "int x^-1/2 (endpoint singularity)");
+    /* each component as the scalar integrator's */
+    double s, e;
+    pl_integrate(cos3, NULL, 0, 1, 0, 1e-13, 0, 100, &s, &e);
+    CHECK_CLOSE(r[2], s, 1e-12, "cos component = scalar integral");
+    /* budget, bad arguments, NaN */
+    CHECK(pl_integrate_vec(vec_fn, NULL, 0, 1, 4, 1, 1e-14, 3, r) == PL_ENOCONV, "budget");
+    CHECK(pl_integrate_vec(vec_fn, NULL, 0, 1, 0, 1, 1e-8, 10, r) == PL_EINVAL, "m = 0");
+    CHECK(pl_integrate_vec(vec_fn, NULL, 0, 1, PL_QUAD_VEC_MAXM + 1, 1, 1e-8, 10, r) ==
+              PL_EINVAL,
+          "m too large");
+    CHECK(pl_integrate_vec(vec_fn, NULL, 1, 1, 4, 1, 1e-8, 10, r) == PL_OK && r[0] == 0 &&
+              r[3] == 0,
+          "empty interval");
+    CHECK(pl_integrate_vec(vec_nan, NULL, 0, 1, 2, 4, 1e-8, 10, r) == PL_ENAN, "NaN");
+}
+
 int main(void)
 {
+    test_gauss_legendre();
+    test_integrate_vec();
     test_gauss_hermite();
     test_tensor();
     test_mc();

@@ -94,11 +94,9 @@ double pl_mim_log_marginal(const pl_mim_link *l, double y);
 void pl_mim_moments_from_gout(size_t p, const double *w, const double *V, const double *g,
                               const double *dg, double *mean, double *cov);
 
-/* Special functions used by the links (exposed for tests). */
-double pl_bessel_k0e(double x);  /* e^x K_0(x), x > 0 */
-double pl_bessel_k1e(double x);  /* e^x K_1(x), x > 0 */
-double pl_mim_a(double u);       /* u K_1(u)/K_0(u), a(0) = 0 */
-double pl_bvn_upper(double h, double k, double r); /* P(X > h, Y > k), corr r (Genz) */
+/* a(u) = u K_1(u)/K_0(u), a(0) = 0 (the z1 z2 channel; exposed for tests). Bessel functions
+ * and the bivariate normal orthant: phaselab/special.h. */
+double pl_mim_a(double u);
 
 /* A quadrature rule over the label marginal: E_y f(y) ~ sum_k w[k] f(y[k]). */
 typedef struct {

@@ -15,6 +15,11 @@
  * exactly symmetric. x, w have n entries (caller-owned). */
 pl_status pl_gauss_hermite(size_t n, double *x, double *w);
 
+/* Gauss–Legendre rule on [a, b]: sum_i w[i] f(x[i]) approximates int_a^b f, exact for
+ * polynomials of degree <= 2n-1. Golub–Welsch (LAPACK dsyev on the Jacobi matrix); nodes
+ * ascending. PL_ENOMEM, or the eigen-solver's status. */
+pl_status pl_gauss_legendre(size_t n, double a, double b, double *x, double *w);
+
 /* Tensor rule for E f(z), z ~ N(0, I_K): n^K nodes visited by an index counter (no
  * recursion), f receives z[K]. PL_EINVAL if K, n (or m) is 0 or n^K overflows size_t; PL_ENAN
  * if a result is not finite. */
@@ -47,5 +52,17 @@ pl_status pl_integrate(pl_fn1 f, void *ctx, double a, double b, double epsabs, d
 /* Integral over (-inf, inf) of f (mapped x = t/(1-t^2)), same contract. */
 pl_status pl_integrate_inf(pl_fn1 f, void *ctx, double epsabs, double epsrel, size_t maxint,
                            double *result, double *abserr);
+
+/* Adaptive G7–K15 integration of a vector integrand f: R -> R^m (m <= PL_QUAD_VEC_MAXM) on
+ * [a, b], started from `npanels` equal panels; the panel with the largest relative error
+ * (summed over components) is bisected until every component meets
+ * |Kronrod - Gauss| <= tol (|I_0| + |I_k|) summed over panels (component 0 is a positive mass
+ * that sets the scale). result gets the m integrals (also on PL_ENOCONV, when maxint panels
+ * are used up). PL_ENAN on a non-finite value, PL_EINVAL for m = 0 or too large, npanels = 0
+ * or b < a (b = a: zeros). */
+#define PL_QUAD_VEC_MAXM 64
+typedef void (*pl_fn1_vec)(double x, double *out, void *ctx);
+pl_status pl_integrate_vec(pl_fn1_vec f, void *ctx, double a, double b, size_t m,
+                           size_t npanels, double tol, size_t maxint, double *result);
 
 #endif

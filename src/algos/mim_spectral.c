@@ -7,6 +7,7 @@
 
 #include "models/mim_internal.h"
 #include "phaselab/eigs.h"
+#include "phaselab/smallmat.h"
 
 #define P2 (PL_MIM_PMAX * PL_MIM_PMAX)
 
@@ -24,7 +25,7 @@ pl_status pl_mim_label_mats(const pl_mim_link *l, const double *y, size_t n, dou
             /* T = G (I + G)^{-1} = I - E[z z^T|y]^{-1}, eigenvalues of E clamped at 1e-14 */
             double E[P2], w[PL_MIM_PMAX], U[P2];
             for (size_t k = 0; k < q; k++) E[k] = G[k] + (k % (p + 1) == 0);
-            st = pl_mim_symeig(p, E, w, U);
+            st = pl_small_symeig(p, E, w, U);
             if (st != PL_OK) return st;
             for (size_t a = 0; a < p; a++)
                 for (size_t b = 0; b < p; b++) {
@@ -221,7 +222,7 @@ pl_status pl_mim_sym_spectral(const pl_mim_link *l, const pl_mim_data *D,
         st = cv ? PL_OK : PL_ENOMEM;
         for (size_t i = 0; i < n && st == PL_OK; i++) {
             double w[PL_MIM_PMAX], U[P2];
-            st = pl_mim_symeig(p, Ty + i * q, w, U);
+            st = pl_small_symeig(p, Ty + i * q, w, U);
             for (size_t a = 0; a < p && st == PL_OK; a++) {
                 if (w[a] >= -cut) continue;
                 if (m == cap) {

@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "phaselab/mat.h"
 
 /* ---------------------------------------------------------------- Gauss–Hermite */
 
@@ -176,6 +179,29 @@ pl_status pl_mc_expect(size_t K, size_t nsamples, pl_fn_vec f, void *ctx, pl_rng
     double se = sqrt(m2 / (double)(nsamples - 1) / (double)nsamples);
     if (stderr_) *stderr_ = se;
     return isfinite(mu) && isfinite(se) ? PL_OK : PL_ENAN;
+}
+
+/* ---------------------------------------------------------------- Gauss–Legendre */
+
+pl_status pl_gauss_legendre(size_t n, double a, double b, double *x, double *w)
+{
+    pl_mat J = pl_mat_alloc(n, n);
+    double *ev = malloc(n * sizeof *ev);
+    pl_status st = (J.data && ev) ? PL_OK : PL_ENOMEM;
+    if (st == PL_OK) {
+        for (size_t k = 1; k < n; k++) {
+            double bk = (double)k / sqrt(4.0 * (double)k * (double)k - 1);
+            PL_AT(J, k - 1, k) = PL_AT(J, k, k - 1) = bk;
+        }
+        st = pl_syev(J, ev);
+    }
+    for (size_t i = 0; i < n && st == PL_OK; i++) {
+        x[i] = a + (b - a) * (ev[i] + 1) / 2;
+        w[i] = (b - a) * PL_AT(J, 0, i) * PL_AT(J, 0, i); /* 2 v0^2 times (b-a)/2 */
+    }
+    pl_mat_free(&J);
+    free(ev);
+    return st;
 }
 
 /* ---------------------------------------------------------------- Gauss–Kronrod */
@@ -402,4 +428,115 @@ pl_status pl_integrate_inf(pl_fn1 f, void *ctx, double epsabs, double epsrel, si
     if (!f || !gk_args_ok(epsabs, epsrel, maxint, result, abserr)) return PL_EINVAL;
     gk_sub s = {f, ctx, 0.0, 0.0};
     return gk_adapt(sub_inf, &s, -1.0, 1.0, epsabs, epsrel, maxint, result, abserr);
+}
+
+/* ---------------------------------------------------------------- vector Gauss–Kronrod */
+
+typedef struct {
+    double a, b;
+    double res[PL_QUAD_VEC_MAXM], err[PL_QUAD_VEC_MAXM];
+} vq_panel;
+
+/* One G7–K15 panel of a vector integrand: res = the Kronrod sums, err = |Kronrod - Gauss|
+ * per component. Returns 0 on a non-finite value. */
+static int vq_eval(pl_fn1_vec f, void *ctx, size_t m, vq_panel *P)
+{
+    double c = 0.5 * (P->a + P->b), h = 0.5 * (P->b - P->a);
+    double fk[PL_QUAD_VEC_MAXM], fg[PL_QUAD_VEC_MAXM];
+    double v1[PL_QUAD_VEC_MAXM], v2[PL_QUAD_VEC_MAXM];
+    for (size_t k = 0; k < m; k++) fk[k] = fg[k] = 0;
+    f(c, v1, ctx);
+    for (size_t k = 0; k < m; k++) {
+        if (!isfinite(v1[k])) return 0;
+        fk[k] = gk_wgk[7] * v1[k];
+        fg[k] = gk_wg[3] * v1[k];
+    }
+    for (int j = 0; j < 7; j++) {
+        double dx = h * gk_xgk[j];
+        f(c - dx, v1, ctx);
+        f(c + dx, v2, ctx);
+        for (size_t k = 0; k < m; k++) {
+            if (!isfinite(v1[k]) || !isfinite(v2[k])) return 0;
+            fk[k] += gk_wgk[j] * (v1[k] + v2[k]);
+            if (j % 2 == 1) fg[k] += gk_wg[j / 2] * (v1[k] + v2[k]);
+        }
+    }
+    for (size_t k = 0; k < m; k++) {
+        P->res[k] = h * fk[k];
+        P->err[k] = fabs(h * (fk[k] - fg[k]));
+    }
+    return 1;
+}
+
+pl_status pl_integrate_vec(pl_fn1_vec f, void *ctx, double a, double b, size_t m,
+                           size_t npanels, double tol, size_t maxint, double *result)
+{
+    if (m == 0 || m > PL_QUAD_VEC_MAXM || npanels == 0 || !(b > a)) {
+        if (m <= PL_QUAD_VEC_MAXM && b == a) {
+            for (size_t k = 0; k < m; k++) result[k] = 0;
+            return PL_OK;
+        }
+        return PL_EINVAL;
+    }
+    if (maxint < npanels) maxint = npanels;
+    vq_panel *P = malloc(maxint * sizeof *P);
+    if (!P) return PL_ENOMEM;
+    size_t np = npanels;
+    pl_status st = PL_OK;
+    for (size_t i = 0; i < np; i++) {
+        P[i].a = a + (b - a) * (double)i / (double)np;
+        P[i].b = (i + 1 == np) ? b : a + (b - a) * (double)(i + 1) / (double)np;
+        if (!vq_eval(f, ctx, m, &P[i])) {
+            free(P);
+            return PL_ENAN;
+        }
+    }
+    for (;;) {
+        double tot[PL_QUAD_VEC_MAXM] = {0}, totE[PL_QUAD_VEC_MAXM] = {0};
+        for (size_t i = 0; i < np; i++)
+            for (size_t k = 0; k < m; k++) {
+                tot[k] += P[i].res[k];
+                totE[k] += P[i].err[k];
+            }
+        int ok = 1;
+        for (size_t k = 0; k < m && ok; k++)
+            if (totE[k] > tol * (fabs(tot[0]) + fabs(tot[k])) + 1e-300) ok = 0;
+        if (ok) {
+            memcpy(result, tot, m * sizeof *tot);
+            break;
+        }
+        if (np >= maxint) {
+            memcpy(result, tot, m * sizeof *tot);
+            st = PL_ENOCONV;
+            break;
+        }
+        /* bisect the panel with the largest weighted error */
+        size_t worst = 0;
+        double we = -1;
+        for (size_t i = 0; i < np; i++) {
+            double e = 0;
+            for (size_t k = 0; k < m; k++)
+                e += P[i].err[k] / (fabs(tot[0]) + fabs(tot[k]) + 1e-300);
+            if (e > we) {
+                we = e;
+                worst = i;
+            }
+        }
+        double mid = 0.5 * (P[worst].a + P[worst].b);
+        if (!(mid > P[worst].a && mid < P[worst].b)) {
+            memcpy(result, tot, m * sizeof *tot);
+            st = PL_ENOCONV;
+            break;
+        }
+        P[np].a = mid;
+        P[np].b = P[worst].b;
+        P[worst].b = mid;
+        if (!vq_eval(f, ctx, m, &P[worst]) || !vq_eval(f, ctx, m, &P[np])) {
+            st = PL_ENAN;
+            break;
+        }
+        np++;
+    }
+    free(P);
+    return st;
 }

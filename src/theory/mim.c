@@ -6,6 +6,7 @@
 
 #include "models/mim_internal.h"
 #include "phaselab/quad.h"
+#include "phaselab/smallmat.h"
 
 #define P2 (PL_MIM_PMAX * PL_MIM_PMAX)
 #define P4 (P2 * P2)
@@ -83,7 +84,7 @@ pl_status pl_mim_threshold_compute(const pl_mim_link *l, const pl_mim_rule *r,
         double c = r->w[k] * (1.0 + 0.37 * sin(1.7 * (double)k + 0.3));
         for (size_t i = 0; i < q; i++) C[i] += c * r->G[k * q + i];
     }
-    st = pl_mim_symeig(p, C, ev, t->U);
+    st = pl_small_symeig(p, C, ev, t->U);
     if (st != PL_OK) return st;
     t->joint_diag = 1;
     for (size_t k = 0; k < r->n && t->joint_diag; k++) {
@@ -163,15 +164,15 @@ pl_status pl_mim_asym_predict(const pl_mim_rule *r, const pl_mim_threshold *t, d
         double E3[P2] = {0};
         for (size_t n = 0; n < r->n; n++) {
             const double *G = r->G + n * q;
-            pl_mim_mm(p, G, M, GM);   /* G M */
-            pl_mim_mm(p, GM, G, T1);  /* G M G */
+            pl_small_mm(p, G, M, GM);   /* G M */
+            pl_small_mm(p, GM, G, T1);  /* G M G */
             for (size_t a = 0; a < p; a++) /* (G M G) M^T */
                 for (size_t b = 0; b < p; b++) {
                     double s = 0;
                     for (size_t e = 0; e < p; e++) s += T1[a * p + e] * M[b * p + e];
                     T2[a * p + b] = s;
                 }
-            pl_mim_mm(p, T2, G, T3);
+            pl_small_mm(p, T2, G, T3);
             for (size_t i = 0; i < q; i++) E3[i] += r->w[n] * T3[i];
         }
         for (size_t i = 0; i < q; i++) rhs[i] += c * E3[i];
@@ -423,7 +424,7 @@ pl_mim_se_opts pl_mim_se_default_opts(int informed)
 static pl_status psd_sqrt(size_t p, const double *A, double *S)
 {
     double w[PL_MIM_PMAX], U[P2];
-    pl_status st = pl_mim_symeig(p, A, w, U);
+    pl_status st = pl_small_symeig(p, A, w, U);
     if (st != PL_OK) return st;
     for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < p; j++) {
@@ -432,15 +433,6 @@ static pl_status psd_sqrt(size_t p, const double *A, double *S)
             S[i * p + j] = s;
         }
     return PL_OK;
-}
-
-static void matvec(size_t p, const double *A, const double *x, double *y)
-{
-    for (size_t i = 0; i < p; i++) {
-        double s = 0;
-        for (size_t k = 0; k < p; k++) s += A[i * p + k] * x[k];
-        y[i] = s;
-    }
 }
 
 /* integrand over the label y at fixed w: Z(y; w, V) [1, g g^T] (y = e0 + sgn t^k) */
@@ -498,7 +490,7 @@ static pl_status yint_expect(const pl_mim_link *l, const double *w, const double
     for (int side = isinf(t->support_lo) ? -1 : 1; side <= 1; side += 2) {
         c.sgn = side;
         double T = pow(Y, 1.0 / c.kpow);
-        pl_status st = pl_mim_vquad(yint_fn, &c, 0.0, T, m, 6, 1e-7, 600, res);
+        pl_status st = pl_integrate_vec(yint_fn, &c, 0.0, T, m, 6, 1e-7, 600, res);
         if (st != PL_OK && st != PL_ENOCONV) return st;
         if (c.st != PL_OK) return c.st;
         for (size_t k = 0; k < m; k++) acc[k] += res[k];
@@ -516,7 +508,7 @@ pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_
     for (size_t i = 0; i < q; i++) V[i] = (i % (p + 1) == 0) - Q[i];
     /* keep V positive definite */
     double w[PL_MIM_PMAX], U[P2];
-    pl_status st = pl_mim_symeig(p, V, w, U);
+    pl_status st = pl_small_symeig(p, V, w, U);
     if (st != PL_OK) return st;
     for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < p; j++) {
@@ -542,8 +534,8 @@ pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_
         if (!m2) return PL_ENOMEM;
         for (size_t s = 0; s < N; s++) {
             for (size_t i = 0; i < 2 * p; i++) xi[i] = pl_rng_normal(&rng);
-            matvec(p, Qs, xi, om);
-            matvec(p, Vs, xi + p, z);
+            pl_small_mv(p, Qs, xi, om);
+            pl_small_mv(p, Vs, xi + p, z);
             for (size_t i = 0; i < p; i++) z[i] += om[i];
             double y = pl_mim_sample(l, z, &rng);
             st = pl_mim_gout(l, y, om, V, NULL, g, NULL);
@@ -585,7 +577,7 @@ pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_
                 xi[k] = x[idx[k]];
                 wk *= wt[idx[k]];
             }
-            matvec(p, Qs, xi, om);
+            pl_small_mv(p, Qs, xi, om);
             st = yint_expect(l, om, V, smax, acc);
             for (size_t i = 0; i < q && st == PL_OK; i++) out[i] += wk * acc[1 + i];
             for (size_t k = 0; k < p; k++) {
@@ -624,7 +616,7 @@ pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_
             xi[k] = x[idx[k]];
             wk *= wt[idx[k]];
         }
-        matvec(p, Qs, xi, om);
+        pl_small_mv(p, Qs, xi, om);
         if (discrete) {
             /* sum over label values v with P(v | w) = Z0(v; w, V), then the noise */
             for (size_t vi = 0; vi < t->nvalues && st == PL_OK; vi++) {
@@ -643,7 +635,7 @@ pl_status pl_mim_se_qhat(const pl_mim_link *l, const double *Q, const pl_mim_se_
                 }
             }
         } else {
-            matvec(p, Vs, xi + p, z);
+            pl_small_mv(p, Vs, xi + p, z);
             for (size_t i = 0; i < p; i++) z[i] += om[i];
             double y0 = t->sample(l, z, NULL);
             for (size_t j = 0; j < nn && st == PL_OK; j++) {
@@ -678,8 +670,8 @@ static pl_status q_from_qhat(size_t p, const double *Qh, double *Q)
 {
     double A[P2], Ai[P2];
     for (size_t i = 0; i < p * p; i++) A[i] = Qh[i] + (i % (p + 1) == 0);
-    if (!pl_mim_spd_inv(p, A, Ai, NULL)) return PL_ENAN;
-    pl_mim_mm(p, Qh, Ai, Q);
+    if (!pl_small_spd_inv(p, A, Ai, NULL)) return PL_ENAN;
+    pl_small_mm(p, Qh, Ai, Q);
     for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < i; j++) Q[i * p + j] = Q[j * p + i] = 0.5 * (Q[i * p + j] + Q[j * p + i]);
     return PL_OK;

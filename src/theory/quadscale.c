@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phaselab/smallmat.h"
+
 /* ------------------------------------------------------------------ spectra */
 
 pl_status pl_qs_powerlaw(size_t d, double gamma, double kappa_star, double *w)
@@ -256,33 +258,6 @@ static double resid_of(const double *x, const double *Tx)
     return r / nx;
 }
 
-static int solve3(double J[3][3], const double *b, double *x)
-{
-    double a[3][4];
-    for (int i = 0; i < 3; i++) {
-        for (int j = 0; j < 3; j++) a[i][j] = J[i][j];
-        a[i][3] = b[i];
-    }
-    for (int c = 0; c < 3; c++) {
-        int piv = c;
-        for (int r = c + 1; r < 3; r++)
-            if (fabs(a[r][c]) > fabs(a[piv][c])) piv = r;
-        if (!(fabs(a[piv][c]) > 1e-300)) return 0;
-        for (int j = 0; j < 4; j++) {
-            double t = a[c][j];
-            a[c][j] = a[piv][j];
-            a[piv][j] = t;
-        }
-        for (int r = 0; r < 3; r++) {
-            if (r == c) continue;
-            double f = a[r][c] / a[c][c];
-            for (int j = c; j < 4; j++) a[r][j] -= f * a[c][j];
-        }
-    }
-    for (int i = 0; i < 3; i++) x[i] = a[i][3] / a[i][i];
-    return isfinite(x[0] + x[1] + x[2]);
-}
-
 /* The count of positive eigenvalues in the Sigma update is an integer: the map jumps by
  * 2/(d^2 mh) in Sigma whenever an eigenvalue crosses 0, so at small alpha (small mh) there is
  * a fixed point only up to that resolution. The solver accepts a residual below
@@ -322,7 +297,7 @@ pl_status pl_qs_solve(pl_qs_theory *th, const double *x0, const pl_qs_opts *opts
                 for (int i = 0; i < 3; i++) J[i][j] = ((Tp[i] - xp[i]) - R[i]) / h;
             }
             if (s != PL_OK) break;
-            if (solve3(J, R, dx)) {
+            if (pl_small_solve(3, &J[0][0], R, dx)) {
                 /* backtrack on the residual norm, staying where D = Sigma + 1/4 > 0, q >= 0 */
                 for (double t = 1; t > 1.0 / 64; t *= 0.5) {
                     double xn[3] = {x[0] - t * dx[0], x[1] - t * dx[1], x[2] - t * dx[2]}, Tn[3];

@@ -313,35 +313,14 @@ typedef struct {
 static double norm_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
 static double norm_pdf(double x) { return 0.3989422804014327 * exp(-0.5 * x * x); }
 
-static pl_status gauss_legendre(size_t n, double a, double b, double *x, double *w)
-{
-    pl_mat J = pl_mat_alloc(n, n);
-    double *ev = malloc(n * sizeof *ev);
-    pl_status st = (J.data && ev) ? PL_OK : PL_ENOMEM;
-    if (st == PL_OK) {
-        for (size_t k = 1; k < n; k++) {
-            double bk = (double)k / sqrt(4.0 * (double)k * (double)k - 1);
-            PL_AT(J, k - 1, k) = PL_AT(J, k, k - 1) = bk;
-        }
-        st = pl_syev(J, ev);
-    }
-    for (size_t i = 0; i < n && st == PL_OK; i++) {
-        x[i] = a + (b - a) * (ev[i] + 1) / 2;
-        w[i] = (b - a) * PL_AT(J, 0, i) * PL_AT(J, 0, i); /* 2 v0^2 times (b-a)/2 */
-    }
-    pl_mat_free(&J);
-    free(ev);
-    return st;
-}
-
 static pl_status inner_init(inner_rule *r, const pl_ts_act *act)
 {
     r->act = act;
     r->kind = act == &pl_ts_act_exp ? 1 : act == &pl_ts_act_relu ? 2 : 0;
     pl_status st = pl_gauss_hermite(NI, r->xi, r->wi);
     if (st == PL_OK) st = pl_gauss_hermite(NJ, r->xj, r->wj);
-    if (st == PL_OK) st = gauss_legendre(NL, -9, 0, r->xl, r->wl);
-    if (st == PL_OK) st = gauss_legendre(NL, 0, 9, r->xl + NL, r->wl + NL);
+    if (st == PL_OK) st = pl_gauss_legendre(NL, -9, 0, r->xl, r->wl);
+    if (st == PL_OK) st = pl_gauss_legendre(NL, 0, 9, r->xl + NL, r->wl + NL);
     for (size_t i = 0; i < 2 * NL; i++) r->wl[i] *= norm_pdf(r->xl[i]);
     return st;
 }
