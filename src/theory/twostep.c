@@ -7,6 +7,7 @@
 
 #include "phaselab/mat.h"
 #include "phaselab/quad.h"
+#include "phaselab/special.h"
 #include "phaselab/twostep.h"
 
 /* ---- exponents and counts --------------------------------------------------------------- */
@@ -310,7 +311,6 @@ typedef struct {
     int kind;                   /* 0 generic, 1 exp, 2 relu */
 } inner_rule;
 
-static double norm_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
 static double norm_pdf(double x) { return 0.3989422804014327 * exp(-0.5 * x * x); }
 
 static pl_status inner_init(inner_rule *r, const pl_ts_act *act)
@@ -334,8 +334,8 @@ static void smooth_at(const inner_rule *r, double x, double tau, double *F, doub
         *G = e;
     } else if (r->kind == 2) {
         if (tau > 0) {
-            *F = norm_cdf(x / tau);
-            *G = x * norm_cdf(x / tau) + tau * norm_pdf(x / tau);
+            *F = pl_norm_cdf(x / tau);
+            *G = x * pl_norm_cdf(x / tau) + tau * norm_pdf(x / tau);
         } else {
             *F = x > 0;
             *G = x > 0 ? x : 0;
