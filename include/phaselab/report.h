@@ -46,6 +46,12 @@ pl_status pl_plot_target(const char *file, const char **dev, char *err, size_t e
 pl_status pl_plot_lines(const char *file, const pl_experiment *e, const pl_records *recs,
                         const pl_plot_opts *o, char *err, size_t errlen);
 
+/* An experiment's own figure written to file: its `figure` hook when it has one (drawn with
+ * pl_figure_draw, o->width / o->height applied), else its legacy `plot` hook, else the line
+ * plot of pl_plot_lines with o (whose x and y default to the experiment's plot_x, plot_y). */
+pl_status pl_plot_experiment(const char *file, const pl_experiment *e, const pl_records *recs,
+                             const pl_plot_opts *o, char *err, size_t errlen);
+
 /* Heat map of a metric over two parameters (a phase diagram): colour = mean of the metric
  * (theory records when source is "theory", else the simulation mean of that source, NULL: the
  * simulation if any else the theory), with ncontours contour lines (0: none) and a colour bar.

@@ -374,12 +374,7 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         if (stats.failed)
             fprintf(stderr, "phaselab: warning: %zu records did not converge or failed (see the "
                             "status column)\n", stats.failed);
-        if (a.plot && e->plot && !a.x && !a.y) {
-            if (e->plot(e, &all, a.plot, err, sizeof err) != PL_OK)
-                rc = pl_cli_error("%s", err);
-            else
-                fprintf(stderr, "plot written to %s\n", a.plot);
-        } else if (a.plot) {
+        if (a.plot) {
             pl_plot_opts po = {
                 .x = a.x ? a.x : e->plot_x,
                 .y = a.y ? a.y : e->plot_y,
@@ -393,7 +388,10 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
                 po.x = e->params[sw[0]].name;
                 po.logx = a.logx >= 0 ? a.logx : 0;
             }
-            if (pl_plot_lines(a.plot, e, &all, &po, err, sizeof err) != PL_OK)
+            /* the experiment's own figure unless an axis is asked for */
+            pl_status ps = !a.x && !a.y ? pl_plot_experiment(a.plot, e, &all, &po, err, sizeof err)
+                                        : pl_plot_lines(a.plot, e, &all, &po, err, sizeof err);
+            if (ps != PL_OK)
                 rc = pl_cli_error("%s", err);
             else
                 fprintf(stderr, "plot written to %s\n", a.plot);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phaselab/figure.h"
 #include "phaselab/report.h"
 
 #define MAX_GROUPS 12
@@ -300,4 +301,32 @@ done:
     free(grp); free(buf); free(xs); free(ys); free(lo); free(hi);
     free(rows);
     return st;
+}
+
+pl_status pl_plot_experiment(const char *file, const pl_experiment *e, const pl_records *recs,
+                             const pl_plot_opts *o, char *err, size_t errlen)
+{
+    if (e->figure) {
+        const char *dev;
+        pl_status st = pl_plot_target(file, &dev, err, errlen);
+        if (st != PL_OK) return st;
+        pl_figure f;
+        pl_figure_init(&f, e->name);
+        st = e->figure(e, recs, &f);
+        if (st != PL_OK) {
+            snprintf(err, errlen, "figure of '%s': %s", e->name, pl_strerror(st));
+        } else {
+            if (o->width > 0) f.width = o->width;
+            if (o->height > 0) f.height = o->height;
+            if (o->title) snprintf(f.title, sizeof f.title, "%s", o->title);
+            st = pl_figure_draw(&f, file, err, errlen);
+        }
+        pl_figure_free(&f);
+        return st;
+    }
+    if (e->plot) return e->plot(e, recs, file, err, errlen);
+    pl_plot_opts d = *o;
+    if (!d.x) d.x = e->plot_x;
+    if (!d.y) d.y = e->plot_y;
+    return pl_plot_lines(file, e, recs, &d, err, errlen);
 }
