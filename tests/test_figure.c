@@ -10,44 +10,7 @@
 #include "phaselab/figure.h"
 #include "pl_test.h"
 
-/* ---- a tiny experiment emitting arrays: y_k = a * k + seed for k < n ---- */
-typedef struct {
-    double a;
-    long n;
-} arr_point;
-typedef struct {
-    double sum;
-} arr_result;
-static const pl_param_spec arr_params[] = {
-    {PL_P_REAL(arr_point, a, 1.0, -10, 10, "slope")},
-    {PL_P_INT(arr_point, n, 5, 0, 100000, "array length")},
-};
-static const pl_metric_spec arr_map[] = {PL_METRIC(arr_result, sum, "sum of the array")};
-
-static pl_status arr_sim(const pl_experiment *e, const void *ptv, pl_rng *rng, pl_emitter *em)
-{
-    (void)e;
-    (void)rng;
-    const arr_point *pt = ptv;
-    double *v = malloc((size_t)(pt->n ? pt->n : 1) * sizeof *v);
-    if (!v) return PL_ENOMEM;
-    arr_result res = {0};
-    for (long k = 0; k < pt->n; k++) {
-        v[k] = pt->a * (double)k + (double)em->seed;
-        res.sum += v[k];
-    }
-    pl_record *r = pl_emit(em, "sim:fill", &res);
-    pl_status st = r ? pl_record_set_array(r, "y", v, (size_t)pt->n) : PL_ENOMEM;
-    if (st == PL_OK) st = pl_record_set_array(r, "first", v, pt->n ? 1 : 0);
-    free(v);
-    return st;
-}
-
-static const pl_experiment arr_exp = {
-    .name = "arr-test", .summary = "", .description = "", .params = arr_params, .n_params = 2,
-    .point_size = sizeof(arr_point), .metric_map = arr_map, .result_size = sizeof(arr_result),
-    .n_metrics = 1, .plot_x = "a", .plot_y = "sum", .sim = arr_sim,
-};
+#include "pl_arr_exp.h"
 
 static long file_size(const char *path, unsigned char *head, size_t nhead)
 {
@@ -150,24 +113,7 @@ static void check_sweep_arrays(int jobs)
     pl_records_init(&all);
     CHECK(pl_sweep_run(&gr, &o, &all, &st, err, sizeof err) == PL_OK, "%s", err);
     CHECK(all.n == 3 * 2 * 3, "records %zu", all.n);
-    int ok = 1;
-    for (size_t i = 0; i < all.n; i++) {
-        const pl_record *r = &all.rec[i];
-        arr_point pt;
-        pl_point_from_params(&arr_exp, &r->params, &pt);
-        size_t n;
-        const double *y = pl_record_array(r, "y", &n);
-        double s = 0;
-        if (!y || n != (size_t)pt.n) {
-            ok = 0;
-            continue;
-        }
-        for (size_t k = 0; k < n; k++) {
-            if (y[k] != pt.a * (double)k + (double)r->seed) ok = 0;
-            s += y[k];
-        }
-        if (s != r->metric[0]) ok = 0;
-    }
+    int ok = arr_records_ok(&all);
     CHECK(ok, "arrays travel through the sweep (jobs %d) intact", jobs);
     pl_records_free(&all);
     pl_grid_free(&gr);
