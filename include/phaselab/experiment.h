@@ -187,6 +187,11 @@ struct pl_experiment {
     /* Optional: a summary of a whole sweep (fitted exponents, crossings), printed after the
      * table by `run` / `sweep` (to stderr when the output is CSV or JSON). */
     void (*report)(const pl_experiment *e, const pl_records *recs, FILE *out);
+    /* The default line figure draws the theory on a fine grid of its own (about 100 points
+     * along x per curve, recomputed at plot time) when it is cheap: 0 = when the theory
+     * records' own wall times predict a few seconds at most for the whole figure, 1 = always,
+     * -1 = never (only the swept points, e.g. theory that takes seconds per point). */
+    int theory_fine;
 };
 
 /* ---- the generic runner: what the sweep engine calls ---- */

@@ -23,11 +23,12 @@ typedef struct {
     pl_series_kind kind;
     char label[80];      /* legend text; empty: no legend entry */
     int color;           /* colour index (0 = automatic: one per series in order; k >= 1: the
-                            k-th colour of the palette of PL_FIGURE_COLORS, cycling) */
+                            k-th colour of the palette of PL_FIGURE_COLORS, cycling; -1: the
+                            text colour, black) */
     int dashed;          /* line style: 0 solid, 1 dashed, 2..7 further dash patterns */
     int marker;          /* POINTS: 0 = automatic (filled circle), k >= 1: k-th marker shape */
     int hollow;          /* POINTS: hollow markers (e.g. records that did not converge) */
-    size_t n;            /* number of y values */
+    size_t n;            /* number of y values (0: a legend entry only) */
     double *x, *y, *yerr; /* owned; yerr may be NULL */
 } pl_series;
 

@@ -203,12 +203,15 @@ static window panel_window(const pl_panel *p)
 
 /* ---- series ---- */
 
-static void set_color(int idx) { plcol0(C_PAL + (idx % PL_FIGURE_COLORS)); }
+/* cmap0 index of palette colour idx (0-based; -1: the text colour) */
+static int color_index(int idx) { return idx < 0 ? C_FG : C_PAL + idx % PL_FIGURE_COLORS; }
+static void set_color(int idx) { plcol0(color_index(idx)); }
 
-/* colour index (0-based) of series s given the automatic counter */
+/* palette colour (0-based, -1: text colour) of series s given the automatic counter */
 static int series_color(const pl_series *s, int *autoc)
 {
     if (s->color > 0) return (s->color - 1) % PL_FIGURE_COLORS;
+    if (s->color < 0) return -1;
     return (*autoc)++ % PL_FIGURE_COLORS;
 }
 
@@ -230,7 +233,8 @@ static void draw_series(const pl_panel *p, const pl_series *s, int color, const 
 {
     pllsty((PLINT)(1 + (s->dashed > 0 ? s->dashed % 8 : 0)));
     if (s->kind == PL_SERIES_HIST) {
-        const unsigned char *c = palette[color];
+        static const unsigned char black[3] = {0, 0, 0};
+        const unsigned char *c = color < 0 ? black : palette[color];
         plscol0a(C_FILL, c[0], c[1], c[2], 0.45);
         double base = p->logy ? w->ymin : fmax(0, w->ymin);
         for (size_t i = 0; i < s->n; i++) {
@@ -338,7 +342,7 @@ static pl_status draw_legend(const pl_panel *p, const int *colors, const window 
         const pl_series *se = &p->series[s];
         if (!se->label[0]) continue;
         text[k] = se->label;
-        col[k] = fcol[k] = C_PAL + colors[s];
+        col[k] = fcol[k] = color_index(colors[s]);
         tcol[k] = C_FG;
         sty[k] = 1 + (se->dashed > 0 ? se->dashed % 8 : 0);
         wid[k] = 2.0;
@@ -438,6 +442,35 @@ static pl_status draw_map(const pl_panel *p, const window *w)
 
 /* ---- panel and figure ---- */
 
+/* Character scale at which text fits in width_mm (at most `scale`), from its number of
+ * glyphs (UTF-8 code points, PLplot escapes #u #d left out) at a mean glyph width of 0.8
+ * character heights. */
+static double fit_scale(const char *text, double width_mm, double scale)
+{
+    size_t glyphs = 0;
+    for (const char *c = text; *c; c++) {
+        if (c[0] == '#' && (c[1] == 'u' || c[1] == 'd')) {
+            c++;
+            continue;
+        }
+        if (((unsigned char)*c & 0xC0) != 0x80) glyphs++;
+    }
+    plschr(0, scale);
+    PLFLT def, ht;
+    plgchr(&def, &ht);
+    double len = 0.8 * ht * (double)glyphs;
+    return len > width_mm && len > 0 ? scale * width_mm / len : scale;
+}
+
+/* Width in mm of the current viewport. */
+static double viewport_mm(void)
+{
+    PLFLT x0, x1, y0, y1, s0, s1, t0, t1;
+    plgspa(&x0, &x1, &y0, &y1);
+    plgvpd(&s0, &s1, &t0, &t1);
+    return (x1 - x0) * (s1 - s0);
+}
+
 static pl_status draw_panel(const pl_panel *p, double vx0, double vx1, double vy0, double vy1)
 {
     window w = panel_window(p);
@@ -485,7 +518,11 @@ static pl_status draw_panel(const pl_panel *p, double vx0, double vx1, double vy
     plbox(p->logx ? "bc" : "bcnst", 0, 0, p->logy ? "bc" : "bcnstv", 0, 0);
     plmtex("b", 3.2, 0.5, 0.5, p->xlabel);
     plmtex("l", 4.6, 0.5, 0.5, p->ylabel);
-    if (p->title[0]) plmtex("t", 1.2, 0.5, 0.5, p->title);
+    if (p->title[0]) {
+        plschr(0, fit_scale(p->title, viewport_mm(), 1.0));
+        plmtex("t", 1.2, 0.5, 0.5, p->title);
+        plschr(0, 1.0);
+    }
     st = draw_legend(p, colors, &w);
 done:
     free(xs); free(ys); free(lo); free(hi); free(colors);
@@ -532,12 +569,13 @@ pl_status pl_figure_draw(const pl_figure *f, const char *file, char *err, size_t
         plwind(0, 1, 0, 1);
         plcol0(C_FG);
         double ty = f->subtitle[0] ? 0.62 : 0.42;
+        double wmm = 0.96 * viewport_mm();
         if (f->title[0]) {
-            plschr(0, 1.25);
+            plschr(0, fit_scale(f->title, wmm, 1.25));
             plptex(0.5, f->subtitle[0] ? ty : 0.4, 1, 0, 0.5, f->title);
         }
         if (f->subtitle[0]) {
-            plschr(0, 0.85);
+            plschr(0, fit_scale(f->subtitle, wmm, 0.9));
             plptex(0.5, f->title[0] ? 0.18 : 0.4, 1, 0, 0.5, f->subtitle);
         }
         plschr(0, 1.0);
