@@ -192,6 +192,10 @@ struct pl_experiment {
      * records' own wall times predict a few seconds at most for the whole figure, 1 = always,
      * -1 = never (only the swept points, e.g. theory that takes seconds per point). */
     int theory_fine;
+    /* Optional: the relative cost of one group at point pt (theory = 1: the theory of the
+     * point; 0: one simulation seed), e.g. (double)d * d * n; NULL: every point of a kind
+     * costs the same. Only weighs the sweep's ETA. */
+    double (*cost)(const pl_experiment *e, const void *pt, int theory);
 };
 
 /* ---- the generic runner: what the sweep engine calls ---- */

@@ -49,6 +49,7 @@ typedef struct {
     long seeds, seed_base, jobs, blas_threads;
     const char *store, *plot, *x, *y, *cont;
     int default_sweep, no_theory, logx, logy, direction;
+    int progress_lines; /* --progress: progress lines from the start, terminal or not */
     out_format fmt;
     cJSON *config;          /* parsed configuration file (owns strings in words) */
     char *owned[256];       /* words built from the configuration */
@@ -207,6 +208,7 @@ static int parse_args(int argc, char **argv, const char *cmdname, run_args *a)
         } else if (strcmp(s, "--config") == 0) {
         } else if (strcmp(s, "--default-sweep") == 0) a->default_sweep = 1;
         else if (strcmp(s, "--no-theory") == 0) a->no_theory = 1;
+        else if (strcmp(s, "--progress") == 0) a->progress_lines = 1;
         else if (strcmp(s, "--logx") == 0) a->logx = 1;
         else if (strcmp(s, "--logy") == 0) a->logy = 1;
         else if (s[0] == '-')
@@ -349,7 +351,7 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         .theory = !a.no_theory,
         .simulate = !theory_only,
         .store = store,
-        .progress = 1,
+        .progress = a.progress_lines ? 2 : 1,
         .jobs = (int)a.jobs,
         .blas_threads = (int)a.blas_threads,
         .mpi = 1,
