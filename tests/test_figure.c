@@ -236,6 +236,155 @@ static void check_experiment_figure(void)
     pl_records_free(&rs);
 }
 
+/* ---- the default line figure: y = c x^2 (theory), the same plus noise (simulation) ---- */
+typedef struct {
+    double x, c, s;
+} sq_point;
+typedef struct {
+    double y;
+} sq_result;
+static const pl_param_spec sq_params[] = {
+    {PL_P_REAL(sq_point, x, 1.0, 0, 100, "abscissa")},
+    {PL_P_REAL(sq_point, c, 1.0, 0, 100, "curvature")},
+    {PL_P_REAL(sq_point, s, 0.0, 0, 100, "a fixed parameter")},
+};
+static const pl_metric_spec sq_map[] = {PL_METRIC(sq_result, y, "c x^2")};
+
+static pl_status sq_solve(const pl_experiment *e, const void *ptv, pl_emitter *em)
+{
+    (void)e;
+    const sq_point *pt = ptv;
+    sq_result r = {pt->c * pt->x * pt->x};
+    return pl_emit(em, "theory", &r) ? PL_OK : PL_ENOMEM;
+}
+
+static pl_status sq_sim(const pl_experiment *e, const void *ptv, pl_rng *rng, pl_emitter *em)
+{
+    (void)e;
+    const sq_point *pt = ptv;
+    sq_result r = {pt->c * pt->x * pt->x + 0.01 * pl_rng_normal(rng)};
+    pl_record *rec = pl_emit(em, "sim:noisy", &r);
+    if (!rec) return PL_ENOMEM;
+    if (pt->x == 0.5) rec->status = PL_REC_NOT_CONVERGED;
+    return PL_OK;
+}
+
+static pl_experiment sq_exp = {
+    .name = "sq-test", .summary = "squares", .description = "", .params = sq_params,
+    .n_params = 3, .point_size = sizeof(sq_point), .metric_map = sq_map,
+    .result_size = sizeof(sq_result), .n_metrics = 1, .plot_x = "x", .plot_y = "y",
+    .solve = sq_solve, .sim = sq_sim,
+};
+
+static void sq_records(pl_records *all, const char *xgrid, const char *cgrid)
+{
+    pl_grid g;
+    char err[256];
+    pl_grid_init(&g, &sq_exp);
+    CHECK(pl_grid_set(&g, xgrid, err, sizeof err) == NULL, "%s", err);
+    CHECK(pl_grid_set(&g, cgrid, err, sizeof err) == NULL, "%s", err);
+    CHECK(pl_grid_set(&g, "s=2", err, sizeof err) == NULL, "%s", err);
+    pl_sweep_opts o = {.seeds = 2, .simulate = 1, .theory = 1, .jobs = 1};
+    pl_sweep_stats st;
+    CHECK(pl_sweep_run(&g, &o, all, &st, err, sizeof err) == PL_OK, "%s", err);
+    pl_grid_free(&g);
+}
+
+static size_t count_series(const pl_figure *f, pl_series_kind kind, size_t n, int legend)
+{
+    size_t c = 0;
+    for (size_t p = 0; p < f->npanels; p++)
+        for (size_t s = 0; s < f->panels[p].nseries; s++) {
+            const pl_series *se = &f->panels[p].series[s];
+            if (se->kind == kind && se->n == n && (legend < 0 || (se->label[0] != 0) == legend))
+                c++;
+        }
+    return c;
+}
+
+static void check_lines_builder(void)
+{
+    pl_records all;
+    pl_records_init(&all);
+    sq_records(&all, "x=0.25:1.25:0.25", "c=1:12:1");
+    pl_plot_opts o = {.x = "x", .y = "y"};
+    char err[256] = "";
+    pl_figure f;
+    pl_figure_init(&f, NULL);
+    CHECK(pl_figure_lines(&sq_exp, &all, &o, &f, err, sizeof err) == PL_OK, "%s", err);
+    /* 12 curves: two panels of at most 10, none dropped */
+    CHECK(f.npanels == 2 && strcmp(f.panels[1].title, "curves 11-12 of 12") == 0,
+          "%zu panels, '%s'", f.npanels, f.npanels > 1 ? f.panels[1].title : "");
+    CHECK(count_series(&f, PL_SERIES_LINE, 100, 0) == 12, "12 fine theory curves");
+    /* simulation: converged points (4 x values) and hollow not-converged ones (x = 0.5) */
+    CHECK(count_series(&f, PL_SERIES_POINTS, 4, 0) == 12, "12 simulation curves");
+    CHECK(count_series(&f, PL_SERIES_POINTS, 1, 0) == 12, "12 not-converged points");
+    int hollow_ok = 1, fine_ok = 1;
+    for (size_t p = 0; p < f.npanels; p++)
+        for (size_t s = 0; s < f.panels[p].nseries; s++) {
+            const pl_series *se = &f.panels[p].series[s];
+            if (se->kind == PL_SERIES_POINTS && se->n == 1)
+                hollow_ok &= se->hollow && se->x[0] == 0.5 && se->yerr != NULL;
+            if (se->kind == PL_SERIES_LINE && se->n == 100) {
+                /* c from the colour: curve k of the panel has c = 10 p + k */
+                double c = (double)(10 * p) + se->color;
+                for (size_t i = 0; i < se->n; i++)
+                    fine_ok &= fabs(se->y[i] - c * se->x[i] * se->x[i]) <= 1e-12 * c;
+                fine_ok &= se->x[0] == 0.25 && se->x[99] == 1.25;
+            }
+        }
+    CHECK(hollow_ok, "not-converged points hollow, with their error bars");
+    CHECK(fine_ok, "fine theory = c x^2 on [0.25, 1.25]");
+    /* legend: one entry per curve and per source, plus the not-converged marker */
+    CHECK(count_series(&f, PL_SERIES_LINE, 0, 1) == 12 + 2, "curve and theory legend entries");
+    CHECK(count_series(&f, PL_SERIES_POINTS, 0, 1) == 2 * 2, "sim and not-converged entries");
+    CHECK(strstr(f.title, "sq-test") && strstr(f.subtitle, "s=2") && strstr(f.subtitle, "seeds 0-1"),
+          "title '%s', subtitle '%s'", f.title, f.subtitle);
+    remove("test_figure_curves.png");
+    CHECK(pl_figure_draw(&f, "test_figure_curves.png", err, sizeof err) == PL_OK, "%s", err);
+    pl_figure_free(&f);
+
+    /* opted out (or too slow): theory through the swept points only */
+    sq_exp.theory_fine = -1;
+    pl_figure_init(&f, NULL);
+    CHECK(pl_figure_lines(&sq_exp, &all, &o, &f, err, sizeof err) == PL_OK, "%s", err);
+    CHECK(count_series(&f, PL_SERIES_LINE, 5, 0) == 12 && count_series(&f, PL_SERIES_LINE, 100, 0) == 0,
+          "theory_fine = -1: swept points only");
+    pl_figure_free(&f);
+    sq_exp.theory_fine = 0;
+    for (size_t i = 0; i < all.n; i++)
+        if (all.rec[i].seed < 0) all.rec[i].wall = 0.5; /* 100 points x 12 curves: 600 s */
+    pl_figure_init(&f, NULL);
+    CHECK(pl_figure_lines(&sq_exp, &all, &o, &f, err, sizeof err) == PL_OK, "%s", err);
+    CHECK(count_series(&f, PL_SERIES_LINE, 100, 0) == 0, "expensive theory: no fine grid");
+    pl_figure_free(&f);
+    pl_records_free(&all);
+
+    /* a log x axis: the fine grid is geometric */
+    pl_records_init(&all);
+    sq_records(&all, "x=0.01,0.1,1,10", "c=1");
+    o.logx = o.logy = 1;
+    pl_figure_init(&f, NULL);
+    CHECK(pl_figure_lines(&sq_exp, &all, &o, &f, err, sizeof err) == PL_OK, "%s", err);
+    const pl_series *fl = NULL;
+    for (size_t s = 0; s < f.panels[0].nseries; s++)
+        if (f.panels[0].series[s].n == 100) fl = &f.panels[0].series[s];
+    CHECK(fl && fabs(fl->x[1] / fl->x[0] - fl->x[51] / fl->x[50]) < 1e-9 &&
+              fabs(fl->x[0] - 0.01) < 1e-15 && fabs(fl->x[99] - 10) < 1e-12,
+          "geometric fine grid");
+    remove("test_figure_loglog.png");
+    CHECK(pl_figure_draw(&f, "test_figure_loglog.png", err, sizeof err) == PL_OK, "%s", err);
+    pl_figure_free(&f);
+    /* errors name what is wrong */
+    o.y = "nope";
+    pl_figure_init(&f, NULL);
+    CHECK(pl_figure_lines(&sq_exp, &all, &o, &f, err, sizeof err) == PL_EINVAL &&
+              strstr(err, "no metric 'nope'"),
+          "%s", err);
+    pl_figure_free(&f);
+    pl_records_free(&all);
+}
+
 int main(void)
 {
     check_record_arrays();
@@ -244,5 +393,6 @@ int main(void)
     check_figure_data();
     check_draw();
     check_experiment_figure();
+    check_lines_builder();
     return pl_test_done("test_figure");
 }
