@@ -52,5 +52,7 @@
 #include "phaselab/sweep.h"
 #include "phaselab/report.h"
 #include "phaselab/spiked.h"
+#include "phaselab/version.h"
+#include "phaselab/job.h"
 
 #endif
