@@ -29,6 +29,8 @@ from ._lib import find_library, lib, text, check
 from ._records import Records, BASE_COLUMNS, TAIL_COLUMNS
 from ._store import read_store, store_schema_version
 
+__version__ = "0.1.0"  # the library version this package is written for (pl_version())
+
 __all__ = ["Error", "LibraryNotFound", "Records", "Experiment", "Parameter", "version",
            "library_path", "experiments", "experiment", "run", "theory", "read_store",
            "store_schema_version", "find_library"]

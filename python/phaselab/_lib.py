@@ -9,6 +9,7 @@ import ctypes.util
 import os
 import pathlib
 import sys
+import sysconfig
 
 from ._errors import Error, LibraryNotFound
 
@@ -25,48 +26,45 @@ def _checkout_build_dirs():
 
 def _prefix_dirs():
     """Library folders of the installed prefixes (cmake --install's default is /usr/local)."""
+    multiarch = sysconfig.get_config_var("MULTIARCH")
     dirs = []
     for prefix in dict.fromkeys([sys.prefix, sys.base_prefix, "/usr/local", "/usr"]):
-        for lib in ("lib", "lib64", "lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu"):
+        for lib in ["lib", "lib64"] + ([f"lib/{multiarch}"] if multiarch else []):
             dirs.append(pathlib.Path(prefix) / lib)
     return dirs
 
 
-def _candidates():
-    """(description, path or None) in search order."""
+def find_library():
+    """Path of the libphaselab.so to load: $PHASELAB_LIB (a file, or a folder holding it), else
+    the build/ folder of the checkout this package lies in, else the installed prefixes, else
+    ctypes.util.find_library. LibraryNotFound names every place searched."""
+    searched = []
     env = os.environ.get("PHASELAB_LIB")
     if env:
         p = pathlib.Path(env)
-        if p.is_dir():
+        for cand in ([p / so for so in _SONAMES] if p.is_dir() else [p]):
+            if cand.is_file():
+                return str(cand)
+        searched.append(f"PHASELAB_LIB={env} (no such file)")
+    else:
+        searched.append("PHASELAB_LIB (not set)")
+        build = _checkout_build_dirs()
+        searched.append("the checkout's build folder: " +
+                        (str(build[0]) if build else "none (this package is not in a checkout)"))
+        prefixes = _prefix_dirs()
+        searched.append("installed prefixes: " + ", ".join(str(d) for d in prefixes))
+        for d in build + prefixes:
             for so in _SONAMES:
-                yield f"PHASELAB_LIB={env}", p / so
-        else:
-            yield f"PHASELAB_LIB={env}", p
-        return  # an explicit choice is not second-guessed
-    for d in _checkout_build_dirs():
-        for so in _SONAMES:
-            yield "the checkout's build folder", d / so
-    for d in _prefix_dirs():
-        for so in _SONAMES:
-            yield "an installed prefix", d / so
-    found = ctypes.util.find_library("phaselab")
-    yield "ctypes.util.find_library('phaselab')", found
-
-
-def find_library():
-    """Path of the libphaselab.so to load; LibraryNotFound names every place searched."""
-    searched = []
-    for what, path in _candidates():
-        if path is None:
-            searched.append(f"{what}: nothing")
-            continue
-        path = str(path)
-        if os.path.sep not in path or os.path.isfile(path):
-            return path
-        searched.append(f"{what}: {path}")
+                if (d / so).is_file():
+                    return str(d / so)
+        found = ctypes.util.find_library("phaselab")
+        if found:
+            return found
+        searched.append("ctypes.util.find_library('phaselab'): nothing")
     raise LibraryNotFound(
-        "libphaselab.so not found; build it (cmake -S . -B build && cmake --build build) or "
-        "set PHASELAB_LIB to its path. Searched:\n  " + "\n  ".join(searched))
+        "libphaselab.so not found; build it (cmake -S . -B build && cmake --build build), "
+        "install it (cmake --install build), or set PHASELAB_LIB to its path. Searched:\n  " +
+        "\n  ".join(searched))
 
 
 _c = ctypes

@@ -58,6 +58,7 @@ def test_version_matches_cli(cli):
     assert len(v.split(".")) == 3 and all(x.isdigit() for x in v.split("."))
     out = subprocess.run([cli, "--version"], check=True, capture_output=True, text=True).stdout
     assert out.strip() == f"phaselab {v}"
+    assert phaselab.__version__ == v  # the package and the library it binds move together
 
 
 def test_experiments_match_cli_list(cli):
