@@ -247,11 +247,11 @@ class _Job:
         return Records(rows, names, stats)
 
 
-def run(name, seeds=1, store=None, *, seed_base=0, theory=True, simulate=True, jobs=None,
-        blas_threads=1, continue_along=None, direction="up", **params):
+def run(name, seeds=None, store=None, *, seed_base=0, theory=True, simulate=True, jobs=None,
+        blas_threads=1, continue_along=None, direction="up", default_sweep=False, **params):
     """Run experiment `name` over the Cartesian product of the parameters' values: theory
     records (when the experiment has theory and theory=True) and `seeds` simulations per cell
-    (seeds seed_base .. seed_base + seeds - 1, or a range of seeds). Returns Records in cell
+    (seeds seed_base .. seed_base + seeds - 1, or a range of seeds; default 1). Returns Records in cell
     order (last parameter varying fastest; per cell theory first, then the seeds); their
     .stats say how many were computed, loaded from the store, and did not converge.
 
@@ -259,8 +259,14 @@ def run(name, seeds=1, store=None, *, seed_base=0, theory=True, simulate=True, j
     jobs: local worker threads (default: every core; records do not depend on it);
     blas_threads: BLAS threads per task (records are bit-identical for a fixed value);
     continue_along / direction: theory continuation ("up" or "down") along a parameter.
+    default_sweep=True: start from the experiment's own sweep (`phaselab run EXP
+    --default-sweep`: its grid, and its seeds unless `seeds` is given); params override it.
     Invalid input raises phaselab.Error with the library's message."""
     exp = experiment(name)
+    if default_sweep and not exp.default_sweep:
+        raise Error(f"experiment '{exp.name}' has no default sweep")
+    if seeds is None:
+        seeds = exp.default_seeds if default_sweep else 1
     count, base = _seed_range(seeds, seed_base)
     if direction not in ("up", "down"):
         raise Error(f"direction must be 'up' or 'down', got {direction!r}")
@@ -268,6 +274,9 @@ def run(name, seeds=1, store=None, *, seed_base=0, theory=True, simulate=True, j
         jobs = os.cpu_count() or 1
     with _Job(exp.name) as job:
         L, j = job.L, job.ptr
+        if default_sweep:
+            for word in exp.default_sweep.split():
+                check(L.pl_job_set(j, word.encode()), j)
         for key, value in params.items():
             if value is None:
                 continue

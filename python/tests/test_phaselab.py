@@ -116,6 +116,15 @@ def test_seeds_and_ranges():
         phaselab.run("bbp", seeds=range(0, 6, 2))
 
 
+def test_default_sweep_matches_cli(cli):
+    """The experiment's own sweep, with d overridden to keep it small (as on the command line)."""
+    exp = phaselab.experiment("bbp")
+    recs = phaselab.run("bbp", default_sweep=True, d=40)
+    rows = cli_csv(cli, ["run", "bbp", "--default-sweep", "d=40"])
+    assert_same_as_cli(recs, rows, exp)
+    assert len(recs.where(source="sim:eig", beta=3.0, model="wishart")) == exp.default_seeds
+
+
 def test_theory_values():
     betas = np.array([0.5, 1.5, 2.0, 3.0])
     w = phaselab.theory("bbp", model="wigner", beta=betas)
