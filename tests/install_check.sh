@@ -34,6 +34,13 @@ for internal in pl_exp_bbp pl_coord_accept; do
     echo "install_check: internal symbol $internal is exported"; exit 1; fi
 done
 grep -qx pl_version "$prefix/exported.txt"
+# ... and every public header opens its declarations with PL_BEGIN_DECLS (else what it declares
+# would be hidden in the shared library and lack extern "C")
+for h in "$prefix"/include/phaselab/*.h; do
+  case $h in */api.h) continue ;; esac
+  grep -q '^PL_BEGIN_DECLS' "$h" && grep -q '^PL_END_DECLS' "$h" || {
+    echo "install_check: $(basename "$h") lacks PL_BEGIN_DECLS / PL_END_DECLS"; exit 1; }
+done
 echo "install_check: $(wc -l < "$prefix/exported.txt") exported symbols, all public"
 # C++ callers: phaselab.h compiles as C++ (extern "C", no C-only constructs) and links.
 if command -v g++ >/dev/null 2>&1; then

@@ -54,5 +54,10 @@
 #include "phaselab/spiked.h"
 #include "phaselab/version.h"
 #include "phaselab/job.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
+
+PL_END_DECLS
 
 #endif
