@@ -159,6 +159,9 @@ def test_errors_carry_the_library_message():
         phaselab.run("bbp", beta={"a": 1})
     with pytest.raises(phaselab.Error, match="d"):
         phaselab.run("bbp", d=1)  # below the range [2, ...]
+    # a cross-parameter check, seen only when the sweep validates its cells
+    with pytest.raises(phaselab.Error, match=r"link 'z1z2' has p = 2 \(got p = 3\)"):
+        phaselab.theory("mim-threshold", link="z1z2", p=3)
     # an error is an Error, never a crash, and the library still works afterwards
     assert len(phaselab.theory("bbp", beta=2)) == 1
 
