@@ -18,8 +18,8 @@
 
 enum { P_BETA, P_H, NP };
 static const pl_param_spec cw_params[NP] = {
-    {"beta", PL_PARAM_REAL, 1.5, 0, 100, 1, 0, NULL, "inverse temperature"},
-    {"h", PL_PARAM_REAL, 0, -10, 10, 0, 0, NULL, "field"},
+    {.name = "beta", .type = PL_PARAM_REAL, .def = 1.5, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "inverse temperature"},
+    {.name = "h", .type = PL_PARAM_REAL, .def = 0, .lo = -10, .hi = 10, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "field"},
 };
 static const char *const cw_metrics[] = {"m", "iterations"};
 

@@ -303,11 +303,11 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         free_args(&a);
         return 2;
     }
-    if (theory_only && !e->theory && !e->theory_warm) {
+    if (theory_only && !pl_experiment_has_theory(e)) {
         free_args(&a);
         return pl_cli_error("experiment '%s' has no theory", e->name);
     }
-    if (a.no_theory && !e->theory && !e->theory_warm) {
+    if (a.no_theory && !pl_experiment_has_theory(e)) {
         free_args(&a);
         return pl_cli_error("experiment '%s' has no theory to leave out", e->name);
     }
@@ -325,7 +325,7 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         return rc;
     }
     long seeds = a.seeds >= 0 ? a.seeds : (a.default_sweep ? e->default_seeds : 1);
-    if (!e->simulate || theory_only) seeds = 0;
+    if (!pl_experiment_has_sim(e) || theory_only) seeds = 0;
     int rank = pl_mpi_rank();
 
     pl_store *store = NULL;

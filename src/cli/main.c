@@ -87,16 +87,20 @@ static int cmd_help(int argc, char **argv)
         char def[64], range[96];
         pl_param_format(e, (int)i, ps->def, def, sizeof def);
         if (ps->type == PL_PARAM_CHOICE)
-            snprintf(range, sizeof range, "%s", ps->choices);
+            pl_param_choices(e, (int)i, range, sizeof range);
         else
             snprintf(range, sizeof range, "%s %c%g, %g%c", ps->type == PL_PARAM_INT ? "int" : "real",
                      ps->lo_open ? '(' : '[', ps->lo, ps->hi, ps->hi_open ? ')' : ']');
         printf("  %-12s default %-10s %-26s %s\n", ps->name, def, range, ps->help);
     }
     printf("\nmetrics:");
-    for (size_t k = 0; k < e->n_metrics; k++) printf(" %s", e->metrics[k]);
-    printf("\nsources: %s%s%s\n", e->simulate ? "sim:<algorithm>" : "",
-           e->simulate && e->theory ? ", " : "", e->theory ? "theory" : "");
+    for (size_t k = 0; k < e->n_metrics; k++) printf(" %s", pl_metric_name(e, k));
+    for (size_t k = 0; e->metric_map && k < e->n_metrics; k++)
+        if (e->metric_map[k].help)
+            printf("%s  %-12s %s", k ? "\n" : "\n", e->metric_map[k].name, e->metric_map[k].help);
+    int sim = pl_experiment_has_sim(e), th = pl_experiment_has_theory(e);
+    printf("\nsources: %s%s%s\n", sim ? "sim:<algorithm>" : "", sim && th ? ", " : "",
+           th ? "theory" : "");
     if (e->default_sweep)
         printf("default sweep (--default-sweep): %s --seeds %d\n", e->default_sweep,
                e->default_seeds);

@@ -37,17 +37,11 @@ enum { C_ACT, C_ORDER, C_LMIN, C_TAILTOL, C_L, NCP };
 enum { CM_LE, CM_LS, CM_MEJ, CM_MSJ, CM_G1, CM_TAIL, CM_ME, CM_MFIX, CM_PHI, NCM };
 
 static const pl_param_spec ch_params[NCP] = {
-    [C_ACT] = {"act", PL_PARAM_CHOICE, 0, 0, 0, 0, 0,
-               "tanh2-nolin|tanh2|relu-nolin|relu|he3|sin-nolin",
-               "activation (tanh2-nolin = tanh(2x) - 0.729478 x, the paper's)"},
-    [C_ORDER] = {"order", PL_PARAM_INT, 170, 2, 170, 0, 0, NULL,
-                 "Hermite order L of the kernel g(q) = sum_{lmin<=l<=L} mu_l^2 q^l / l!"},
-    [C_LMIN] = {"lmin", PL_PARAM_INT, 2, 0, 3, 0, 0, NULL,
-                "first Hermite order kept (2 removes the constant and linear parts)"},
-    [C_TAILTOL] = {"tail_tol", PL_PARAM_REAL, 1e-6, 0, 1, 0, 0, NULL,
-                   "relative series tail above which the order is reported as not converged"},
-    [C_L] = {"l", PL_PARAM_REAL, 20, 0, 1e12, 0, 0, NULL,
-             "SNR at which m_e(l) and the largest fixed point are evaluated"},
+    [C_ACT] = {.name = "act", .type = PL_PARAM_CHOICE, .def = 0, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "tanh2-nolin|tanh2|relu-nolin|relu|he3|sin-nolin", .help = "activation (tanh2-nolin = tanh(2x) - 0.729478 x, the paper's)"},
+    [C_ORDER] = {.name = "order", .type = PL_PARAM_INT, .def = 170, .lo = 2, .hi = 170, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "Hermite order L of the kernel g(q) = sum_{lmin<=l<=L} mu_l^2 q^l / l!"},
+    [C_LMIN] = {.name = "lmin", .type = PL_PARAM_INT, .def = 2, .lo = 0, .hi = 3, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "first Hermite order kept (2 removes the constant and linear parts)"},
+    [C_TAILTOL] = {.name = "tail_tol", .type = PL_PARAM_REAL, .def = 1e-6, .lo = 0, .hi = 1, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "relative series tail above which the order is reported as not converged"},
+    [C_L] = {.name = "l", .type = PL_PARAM_REAL, .def = 20, .lo = 0, .hi = 1e12, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "SNR at which m_e(l) and the largest fixed point are evaluated"},
 };
 static const char *const ch_metrics[NCM] = {"l_e",  "l_s",   "m_e_jump", "m_s_jump", "g1",
                                             "tail", "m_e",  "m_fixed",  "dphi"};
@@ -134,23 +128,17 @@ enum {
 };
 
 static const pl_param_spec w_params[NWP] = {
-    [W_D] = {"d", PL_PARAM_INT, 200, 1, 1e9, 0, 0, NULL, "input dimension"},
-    [W_K] = {"k", PL_PARAM_INT, 100, 1, 1e8, 0, 0, NULL, "teacher width k = gamma d"},
-    [W_DELTA] = {"delta", PL_PARAM_REAL, 0.01, 0, 1e6, 1, 0, NULL, "label noise variance"},
-    [W_BETA] = {"beta", PL_PARAM_REAL, 1.0, 0, 100, 0, 0, NULL,
-                "power-law exponent of the readout, v_i ∝ i^-beta"},
-    [W_ALPHA] = {"alpha", PL_PARAM_REAL, 2.0, 0, 1e9, 1, 0, NULL, "n / d^2"},
-    [W_PROFILE] = {"profile", PL_PARAM_CHOICE, 0, 0, 0, 0, 0, "power|dense|exp",
-                   "readout profile: i^-beta, linspace(2.5, 1, k), e^{-(i-1)/tau}"},
-    [W_ACT] = {"act", PL_PARAM_CHOICE, 0, 0, 0, 0, 0,
-               "tanh2-nolin|tanh2|relu-nolin|relu|he3|sin-nolin",
-               "activation (the kernel always drops the constant and linear Hermite parts)"},
-    [W_TAU] = {"tau", PL_PARAM_REAL, 20, 0, 1e9, 1, 0, NULL, "decay length of the exp profile"},
-    [W_FORM] = {"form", PL_PARAM_CHOICE, 0, 0, 0, 0, 0, "discrete|density",
-                "finite-k sum over the k features, or the proportional-limit density form"},
-    [W_ORDER] = {"order", PL_PARAM_INT, 170, 2, 170, 0, 0, NULL, "Hermite order of g(q)"},
-    [W_GUIDES] = {"guides", PL_PARAM_INT, 0, 0, 1, 0, 0, NULL,
-                  "1: add two theory records (branches 1, 2) whose eps_bo is the "
+    [W_D] = {.name = "d", .type = PL_PARAM_INT, .def = 200, .lo = 1, .hi = 1e9, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "input dimension"},
+    [W_K] = {.name = "k", .type = PL_PARAM_INT, .def = 100, .lo = 1, .hi = 1e8, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "teacher width k = gamma d"},
+    [W_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0.01, .lo = 0, .hi = 1e6, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "label noise variance"},
+    [W_BETA] = {.name = "beta", .type = PL_PARAM_REAL, .def = 1.0, .lo = 0, .hi = 100, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "power-law exponent of the readout, v_i ∝ i^-beta"},
+    [W_ALPHA] = {.name = "alpha", .type = PL_PARAM_REAL, .def = 2.0, .lo = 0, .hi = 1e9, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "n / d^2"},
+    [W_PROFILE] = {.name = "profile", .type = PL_PARAM_CHOICE, .def = 0, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "power|dense|exp", .help = "readout profile: i^-beta, linspace(2.5, 1, k), e^{-(i-1)/tau}"},
+    [W_ACT] = {.name = "act", .type = PL_PARAM_CHOICE, .def = 0, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "tanh2-nolin|tanh2|relu-nolin|relu|he3|sin-nolin", .help = "activation (the kernel always drops the constant and linear Hermite parts)"},
+    [W_TAU] = {.name = "tau", .type = PL_PARAM_REAL, .def = 20, .lo = 0, .hi = 1e9, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "decay length of the exp profile"},
+    [W_FORM] = {.name = "form", .type = PL_PARAM_CHOICE, .def = 0, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "discrete|density", .help = "finite-k sum over the k features, or the proportional-limit density form"},
+    [W_ORDER] = {.name = "order", .type = PL_PARAM_INT, .def = 170, .lo = 2, .hi = 170, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "Hermite order of g(q)"},
+    [W_GUIDES] = {.name = "guides", .type = PL_PARAM_INT, .def = 0, .lo = 0, .hi = 1, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "1: add two theory records (branches 1, 2) whose eps_bo is the "
                   "feature-learning and the refinement guide, drawn dashed"},
 };
 static const char *const w_metrics[NWM] = {

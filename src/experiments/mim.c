@@ -12,12 +12,13 @@ static const char *const link_names[] = {"z1z2", "sign-z1z2", "norm2", "ratio", 
                                          "null"};
 
 #define LINK_PARAMS                                                                            \
-    {"link", PL_PARAM_CHOICE, 0, 0, 0, 0, 0, LINK_CHOICES,                                     \
-     "y = z1 z2, sign(z1 z2), ||z||^2/p, z1/z2, z^2 (phase retrieval), |z|, or null (y "      \
-     "independent of z)"},                                                                     \
-        {"p", PL_PARAM_INT, 0, 0, PL_MIM_PMAX, 0, 0, NULL,                                    \
-         "number of directions (0: the link's own; norm2 takes any p, default 2)"},           \
-        {"noise", PL_PARAM_REAL, 0, 0, 100, 0, 0, NULL, "variance of additive Gaussian label noise"}
+    {.name = "link", .type = PL_PARAM_CHOICE, .choices = LINK_CHOICES,                         \
+     .help = "y = z1 z2, sign(z1 z2), ||z||^2/p, z1/z2, z^2 (phase retrieval), |z|, or null "  \
+             "(y independent of z)"},                                                          \
+        {.name = "p", .type = PL_PARAM_INT, .hi = PL_MIM_PMAX,                                 \
+         .help = "number of directions (0: the link's own; norm2 takes any p, default 2)"},    \
+        {.name = "noise", .type = PL_PARAM_REAL, .hi = 100,                                    \
+         .help = "variance of additive Gaussian label noise"}
 
 enum { P_LINK, P_P, P_NOISE };
 
@@ -119,12 +120,10 @@ enum { M_ASYM, M_SYM, M_PCA };
 enum { S_M2, S_TOP, S_BULK, S_M2TOP, S_NOUT, S_NM };
 static const pl_param_spec spec_params[S_NP] = {
     LINK_PARAMS,
-    [S_ALPHA] = {"alpha", PL_PARAM_REAL, 2.0, 0, 1e4, 1, 0, NULL, "samples per dimension n/d"},
-    [S_D] = {"d", PL_PARAM_INT, 1000, 10, 100000, 0, 0, NULL, "dimension"},
-    [S_METHOD] = {"method", PL_PARAM_CHOICE, M_ASYM, 0, 0, 0, 0, "asym|sym|pca",
-                  "asymmetric L (Arnoldi), symmetric T, or PCA of labels sum T(y) x x^T"},
-    [S_CLIP] = {"clip", PL_PARAM_REAL, 0, 0, 1e6, 0, 0, NULL,
-                "pca only: T(y) = clamp(y, -clip, clip) (0: T(y) = y)"},
+    [S_ALPHA] = {.name = "alpha", .type = PL_PARAM_REAL, .def = 2.0, .lo = 0, .hi = 1e4, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "samples per dimension n/d"},
+    [S_D] = {.name = "d", .type = PL_PARAM_INT, .def = 1000, .lo = 10, .hi = 100000, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "dimension"},
+    [S_METHOD] = {.name = "method", .type = PL_PARAM_CHOICE, .def = M_ASYM, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "asym|sym|pca", .help = "asymmetric L (Arnoldi), symmetric T, or PCA of labels sum T(y) x x^T"},
+    [S_CLIP] = {.name = "clip", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "pca only: T(y) = clamp(y, -clip, clip) (0: T(y) = y)"},
 };
 static const char *const spec_metrics[S_NM] = {"m2", "top_eig", "bulk_edge", "m2_top",
                                                "n_outliers"};
@@ -300,11 +299,10 @@ enum { G_ALPHA = 3, G_D, G_DAMP, G_MAXIT, G_NP };
 enum { G_M2, G_ITERS, G_NM };
 static const pl_param_spec gamp_params[G_NP] = {
     LINK_PARAMS,
-    [G_ALPHA] = {"alpha", PL_PARAM_REAL, 2.0, 0, 1e4, 1, 0, NULL, "samples per dimension n/d"},
-    [G_D] = {"d", PL_PARAM_INT, 1000, 10, 100000, 0, 0, NULL, "dimension"},
-    [G_DAMP] = {"damping", PL_PARAM_REAL, 0.65, 0, 1, 1, 0, NULL,
-                "weight of the new g_out, dg_out (1: undamped; 0.65 keeps 35% of the old as [TDD+])"},
-    [G_MAXIT] = {"maxit", PL_PARAM_INT, 200, 1, 100000, 0, 0, NULL, "GAMP iterations"},
+    [G_ALPHA] = {.name = "alpha", .type = PL_PARAM_REAL, .def = 2.0, .lo = 0, .hi = 1e4, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "samples per dimension n/d"},
+    [G_D] = {.name = "d", .type = PL_PARAM_INT, .def = 1000, .lo = 10, .hi = 100000, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "dimension"},
+    [G_DAMP] = {.name = "damping", .type = PL_PARAM_REAL, .def = 0.65, .lo = 0, .hi = 1, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "weight of the new g_out, dg_out (1: undamped; 0.65 keeps 35% of the old as [TDD+])"},
+    [G_MAXIT] = {.name = "maxit", .type = PL_PARAM_INT, .def = 200, .lo = 1, .hi = 100000, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "GAMP iterations"},
 };
 static const char *const gamp_metrics[G_NM] = {"m2", "iterations"};
 

@@ -1,5 +1,6 @@
 /* Typed parameters and records shared by every experiment. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ int pl_param_index(const pl_experiment *e, const char *name)
 int pl_metric_index(const pl_experiment *e, const char *name)
 {
     for (size_t i = 0; i < e->n_metrics; i++)
-        if (strcmp(e->metrics[i], name) == 0) return (int)i;
+        if (strcmp(pl_metric_name(e, i), name) == 0) return (int)i;
     return -1;
 }
 
@@ -28,38 +29,98 @@ void pl_params_default(const pl_experiment *e, pl_params *p)
     for (size_t i = 0; i < e->n_params; i++) p->v[i] = e->params[i].def;
 }
 
-/* Index of `name` in a "a|b|c" list, -1 if absent. */
-static int choice_lookup(const char *choices, const char *name, size_t namelen)
+/* Entry k of a type table (a struct whose first member is its name), NULL past the end. */
+static const void *table_entry(const pl_param_spec *ps, size_t k)
 {
-    int idx = 0;
-    const char *s = choices;
-    while (*s) {
+    if (ps->table_n && k >= ps->table_n) return NULL;
+    const char *slot = (const char *)ps->table;
+    for (size_t j = 0; j <= k; j++) { /* a NULL-terminated table: no entry may be skipped */
+        const void *entry = slot + j * ps->table_stride;
+        if (ps->table_ptrs) memcpy(&entry, entry, sizeof entry);
+        if (!entry) return NULL;
+        const char *name;
+        memcpy(&name, entry, sizeof name);
+        if (!name) return NULL;
+        if (j == k) return entry;
+    }
+    return NULL;
+}
+
+/* Name of entry k of a type table, NULL past the end. */
+static const char *table_name(const pl_param_spec *ps, size_t k)
+{
+    const void *entry = table_entry(ps, k);
+    const char *name = NULL;
+    if (entry) memcpy(&name, entry, sizeof name);
+    return name;
+}
+
+/* Name and length of choice k of parameter ps; 0 if there is no such choice. */
+static int choice_at(const pl_param_spec *ps, int k, const char **name, size_t *namelen)
+{
+    if (k < 0) return 0;
+    if (ps->table) {
+        *name = table_name(ps, (size_t)k);
+        if (!*name) return 0;
+        *namelen = strlen(*name);
+        return 1;
+    }
+    const char *s = ps->choices;
+    for (int idx = 0; s && *s; idx++) {
         const char *bar = strchr(s, '|');
-        size_t len = bar ? (size_t)(bar - s) : strlen(s);
-        if (len == namelen && strncmp(s, name, len) == 0) return idx;
-        idx++;
+        size_t n = bar ? (size_t)(bar - s) : strlen(s);
+        if (idx == k) {
+            *name = s;
+            *namelen = n;
+            return 1;
+        }
         if (!bar) break;
         s = bar + 1;
     }
+    return 0;
+}
+
+/* Index of choice `name` of parameter ps, -1 if absent. */
+static int choice_lookup(const pl_param_spec *ps, const char *name)
+{
+    const char *c;
+    size_t n;
+    for (int k = 0; choice_at(ps, k, &c, &n); k++)
+        if (n == strlen(name) && strncmp(c, name, n) == 0) return k;
     return -1;
+}
+
+size_t pl_param_choice_count(const pl_experiment *e, int i)
+{
+    const char *c;
+    size_t n, k = 0;
+    while (choice_at(&e->params[i], (int)k, &c, &n)) k++;
+    return k;
+}
+
+const char *pl_param_choices(const pl_experiment *e, int i, char *buf, size_t len)
+{
+    size_t off = 0;
+    const char *c;
+    size_t n;
+    buf[0] = 0;
+    for (int k = 0; choice_at(&e->params[i], k, &c, &n) && off < len; k++) {
+        int w = snprintf(buf + off, len - off, "%s%.*s", k ? "|" : "", (int)n, c);
+        if (w < 0) break;
+        off += (size_t)w;
+    }
+    return buf;
 }
 
 const char *pl_param_choice_name(const pl_experiment *e, int i, double v, char *buf,
                                  size_t len)
 {
-    const char *s = e->params[i].choices;
-    int want = (int)v;
-    for (int idx = 0; s && *s; idx++) {
-        const char *bar = strchr(s, '|');
-        size_t n = bar ? (size_t)(bar - s) : strlen(s);
-        if (idx == want) {
-            snprintf(buf, len, "%.*s", (int)n, s);
-            return buf;
-        }
-        if (!bar) break;
-        s = bar + 1;
-    }
-    snprintf(buf, len, "?");
+    const char *c;
+    size_t n;
+    if (v >= 0 && v < INT_MAX && choice_at(&e->params[i], (int)v, &c, &n))
+        snprintf(buf, len, "%.*s", (int)n, c);
+    else
+        snprintf(buf, len, "?");
     return buf;
 }
 
@@ -68,10 +129,11 @@ const char *pl_param_parse_value(const pl_experiment *e, int i, const char *text
 {
     const pl_param_spec *ps = &e->params[i];
     if (ps->type == PL_PARAM_CHOICE) {
-        int k = choice_lookup(ps->choices, text, strlen(text));
+        int k = choice_lookup(ps, text);
         if (k < 0) {
+            char all[512];
             snprintf(buf, len, "parameter '%s': '%s' is not one of %s", ps->name, text,
-                     ps->choices);
+                     pl_param_choices(e, i, all, sizeof all));
             return buf;
         }
         *v = k;
@@ -95,7 +157,11 @@ const char *pl_param_parse_value(const pl_experiment *e, int i, const char *text
 const char *pl_param_check_value(const pl_experiment *e, int i, double v, char *buf, size_t len)
 {
     const pl_param_spec *ps = &e->params[i];
-    if (ps->type == PL_PARAM_CHOICE) return NULL;
+    if (ps->type == PL_PARAM_CHOICE) {
+        if (v >= 0 && v == floor(v) && v < (double)pl_param_choice_count(e, i)) return NULL;
+        snprintf(buf, len, "parameter '%s': choice index %g is not valid", ps->name, v);
+        return buf;
+    }
     int bad = (ps->lo_open ? v <= ps->lo : v < ps->lo) || (ps->hi_open ? v >= ps->hi : v > ps->hi);
     if (bad || isnan(v)) {
         char vb[40];
@@ -112,6 +178,14 @@ const char *pl_params_validate(const pl_experiment *e, const pl_params *p, char 
     for (size_t i = 0; i < e->n_params; i++) {
         const char *m = pl_param_check_value(e, (int)i, p->v[i], buf, len);
         if (m) return m;
+    }
+    if (e->check_point) {
+        union {
+            max_align_t align;
+            unsigned char b[PL_MAX_POINT];
+        } pt;
+        pl_point_from_params(e, p, pt.b);
+        return e->check_point(pt.b, buf, len);
     }
     return e->check ? e->check(p, buf, len) : NULL;
 }
@@ -132,9 +206,10 @@ void pl_params_key(const pl_experiment *e, const pl_params *p, char *buf, size_t
     size_t off = 0;
     buf[0] = 0;
     for (size_t i = 0; i < e->n_params && off < len; i++) {
+        if (e->params[i].added && p->v[i] == e->params[i].def) continue;
         char vb[64];
         pl_param_format(e, (int)i, p->v[i], vb, sizeof vb);
-        int w = snprintf(buf + off, len - off, "%s%s=%s", i ? ";" : "", e->params[i].name, vb);
+        int w = snprintf(buf + off, len - off, "%s%s=%s", off ? ";" : "", e->params[i].name, vb);
         if (w < 0) break;
         off += (size_t)w;
     }
@@ -229,4 +304,106 @@ void pl_record_fail(pl_record *rec, pl_status s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(rec->message, sizeof rec->message, fmt, ap);
     va_end(ap);
+}
+
+/* ------------------------------------------------------------ the generic runner */
+
+const char *pl_metric_name(const pl_experiment *e, size_t k)
+{
+    if (k >= e->n_metrics) return NULL;
+    return e->metric_map ? e->metric_map[k].name : e->metrics[k];
+}
+
+int pl_experiment_has_sim(const pl_experiment *e) { return e->sim || e->simulate; }
+
+int pl_experiment_has_theory(const pl_experiment *e)
+{
+    return e->solve || e->solve_warm || e->theory || e->theory_warm;
+}
+
+int pl_experiment_has_warm(const pl_experiment *e) { return e->solve_warm || e->theory_warm; }
+
+void pl_point_from_params(const pl_experiment *e, const pl_params *p, void *pt)
+{
+    unsigned char *b = pt;
+    memset(b, 0, e->point_size);
+    for (size_t i = 0; i < e->n_params; i++) {
+        const pl_param_spec *ps = &e->params[i];
+        if (!ps->bound) continue;
+        double v = p->v[i];
+        if (ps->type == PL_PARAM_REAL) {
+            memcpy(b + ps->offset, &v, sizeof v);
+        } else if (ps->type == PL_PARAM_INT) {
+            long l = (long)v;
+            memcpy(b + ps->offset, &l, sizeof l);
+        } else if (ps->table) {
+            const void *entry = v >= 0 ? table_entry(ps, (size_t)v) : NULL;
+            if (!entry) entry = table_entry(ps, 0);
+            memcpy(b + ps->offset, &entry, sizeof entry);
+        } else {
+            int k = (int)v;
+            memcpy(b + ps->offset, &k, sizeof k);
+        }
+    }
+}
+
+void pl_result_clear(const pl_experiment *e, void *res)
+{
+    const double nan = NAN;
+    for (size_t k = 0; e->metric_map && k < e->n_metrics; k++)
+        memcpy((unsigned char *)res + e->metric_map[k].offset, &nan, sizeof nan);
+}
+
+pl_record *pl_emit(pl_emitter *em, const char *source, const void *res)
+{
+    pl_record *rec = pl_records_add(em->out, em->params, source, em->seed);
+    if (!rec || !res || !em->e->metric_map) return rec;
+    for (size_t k = 0; k < em->e->n_metrics; k++)
+        memcpy(&rec->metric[k], (const unsigned char *)res + em->e->metric_map[k].offset,
+               sizeof(double));
+    return rec;
+}
+
+typedef union {
+    max_align_t align;
+    unsigned char b[PL_MAX_POINT];
+} point_buf;
+
+pl_status pl_experiment_simulate(const pl_experiment *e, const pl_params *p, pl_rng *rng,
+                                 long seed, pl_records *out)
+{
+    if (e->sim) {
+        point_buf pt;
+        pl_point_from_params(e, p, pt.b);
+        pl_emitter em = {e, p, seed, out};
+        return e->sim(e, pt.b, rng, &em);
+    }
+    return e->simulate ? e->simulate(e, p, rng, out) : PL_EUNSUPPORTED;
+}
+
+pl_status pl_experiment_theory(const pl_experiment *e, const pl_params *p,
+                               const double *state_in, size_t nstate_in, double *state_out,
+                               size_t *nstate_out, pl_records *out)
+{
+    int warm = state_out && nstate_out;
+    if (nstate_out) *nstate_out = 0;
+    if (e->solve || e->solve_warm) {
+        point_buf pt;
+        pl_point_from_params(e, p, pt.b);
+        pl_emitter em = {e, p, -1, out};
+        if (e->solve_warm && (warm || !e->solve)) {
+            double scratch[PL_MAX_STATE];
+            size_t ns = 0;
+            return e->solve_warm(e, pt.b, state_in, nstate_in, warm ? state_out : scratch,
+                                 warm ? nstate_out : &ns, &em);
+        }
+        return e->solve(e, pt.b, &em);
+    }
+    if (e->theory_warm && (warm || !e->theory)) {
+        double scratch[PL_MAX_STATE];
+        size_t ns = 0;
+        return e->theory_warm(e, p, state_in, nstate_in, warm ? state_out : scratch,
+                              warm ? nstate_out : &ns, out);
+    }
+    return e->theory ? e->theory(e, p, out) : PL_EUNSUPPORTED;
 }

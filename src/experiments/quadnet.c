@@ -119,25 +119,19 @@ enum { E_KAPPA, E_KSTAR, E_LAMBDA, E_DELTA, E_ALPHA, E_D, E_SOLVER, E_XI, E_TOL,
 enum { EM_MSE, EM_TRAIN, EM_RANK, EM_ISE, EM_OBJ, EM_XI, EM_Q, EM_BRANCH, EM_ITER, EM_NM };
 
 static const pl_param_spec erm_params[E_NP] = {
-    [E_KAPPA] = {"kappa", PL_PARAM_REAL, 0.7, 0, 100, 1, 0, NULL,
-                 "student width m/d (> 0); the rank cap binds below kappa_min"},
-    [E_KSTAR] = {"kappa_star", PL_PARAM_REAL, 0.5, 0, 100, 1, 0, NULL, "teacher width m*/d (> 0)"},
-    [E_LAMBDA] = {"lambda", PL_PARAM_REAL, 0.1, 0, 1e6, 0, 0, NULL,
-                  "weight decay: penalty (lambda/d)|W|_F^2 = (lambda/d) Tr S (>= 0; 0 = the "
+    [E_KAPPA] = {.name = "kappa", .type = PL_PARAM_REAL, .def = 0.7, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "student width m/d (> 0); the rank cap binds below kappa_min"},
+    [E_KSTAR] = {.name = "kappa_star", .type = PL_PARAM_REAL, .def = 0.5, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "teacher width m*/d (> 0)"},
+    [E_LAMBDA] = {.name = "lambda", .type = PL_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "weight decay: penalty (lambda/d)|W|_F^2 = (lambda/d) Tr S (>= 0; 0 = the "
                   "lambda -> 0+ branches in theory)"},
-    [E_DELTA] = {"delta", PL_PARAM_REAL, 0, 0, 1e6, 0, 0, NULL, "label noise variance (>= 0)"},
-    [E_ALPHA] = {"alpha", PL_PARAM_REAL, 0.3, 0, 1e3, 1, 0, NULL, "samples n = alpha d^2 (> 0)"},
-    [E_D] = {"d", PL_PARAM_INT, 60, 2, 5000, 0, 0, NULL, "input dimension (simulation)"},
-    [E_SOLVER] = {"solver", PL_PARAM_CHOICE, SOLVER_FISTA, 0, 0, 0, 0, "fista|gd|lbfgs",
-                  "FISTA on S, gradient descent or L-BFGS on the factor W (simulation)"},
-    [E_XI] = {"at_xi", PL_PARAM_REAL, 0, 0, 1e6, 0, 0, NULL,
-              "theory only: > 0 solves at this effective noise xi instead of at alpha (every "
+    [E_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "label noise variance (>= 0)"},
+    [E_ALPHA] = {.name = "alpha", .type = PL_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 1e3, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "samples n = alpha d^2 (> 0)"},
+    [E_D] = {.name = "d", .type = PL_PARAM_INT, .def = 60, .lo = 2, .hi = 5000, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "input dimension (simulation)"},
+    [E_SOLVER] = {.name = "solver", .type = PL_PARAM_CHOICE, .def = SOLVER_FISTA, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "fista|gd|lbfgs", .help = "FISTA on S, gradient descent or L-BFGS on the factor W (simulation)"},
+    [E_XI] = {.name = "at_xi", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "theory only: > 0 solves at this effective noise xi instead of at alpha (every "
               "root q is one record)"},
-    [E_TOL] = {"tol", PL_PARAM_REAL, 1e-7, 0, 1, 1, 0, NULL,
-               "solver tolerance (relative FISTA step / relative gradient norm times d)"},
-    [E_MAXIT] = {"maxit", PL_PARAM_INT, 20000, 1, 1e8, 0, 0, NULL, "solver iteration budget"},
-    [E_ETA] = {"eta", PL_PARAM_REAL, 0.2, 0, 100, 1, 0, NULL,
-               "gradient descent time step (update W -= eta d grad L)"},
+    [E_TOL] = {.name = "tol", .type = PL_PARAM_REAL, .def = 1e-7, .lo = 0, .hi = 1, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "solver tolerance (relative FISTA step / relative gradient norm times d)"},
+    [E_MAXIT] = {.name = "maxit", .type = PL_PARAM_INT, .def = 20000, .lo = 1, .hi = 1e8, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "solver iteration budget"},
+    [E_ETA] = {.name = "eta", .type = PL_PARAM_REAL, .def = 0.2, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "gradient descent time step (update W -= eta d grad L)"},
 };
 static const char *const erm_metrics[EM_NM] = {"mse", "train_loss", "rank", "ise", "objective",
                                                "xi", "q", "branch", "iterations"};
@@ -527,10 +521,9 @@ const pl_experiment pl_exp_quad_spectrum = {
 enum { T_KAPPA, T_KSTAR, T_DELTA, T_NP };
 enum { TM_STRONG, TM_INTER, TM_BO, TM_PRGD, TM_NM };
 static const pl_param_spec thr_params[T_NP] = {
-    [T_KAPPA] = {"kappa", PL_PARAM_REAL, 1.0, 0, 100, 1, 0, NULL, "student width m/d (> 0)"},
-    [T_KSTAR] = {"kappa_star", PL_PARAM_REAL, 0.3, 0, 100, 1, 0, NULL, "teacher width m*/d (> 0)"},
-    [T_DELTA] = {"delta", PL_PARAM_REAL, 0, 0, 1e6, 0, 0, NULL,
-                 "label noise variance (alpha_inter needs delta > 0)"},
+    [T_KAPPA] = {.name = "kappa", .type = PL_PARAM_REAL, .def = 1.0, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "student width m/d (> 0)"},
+    [T_KSTAR] = {.name = "kappa_star", .type = PL_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "teacher width m*/d (> 0)"},
+    [T_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "label noise variance (alpha_inter needs delta > 0)"},
 };
 static const char *const thr_metrics[TM_NM] = {"alpha_strong", "alpha_inter", "alpha_bo",
                                                "alpha_pr_gd"};
@@ -599,13 +592,11 @@ const pl_experiment pl_exp_quad_threshold = {
 enum { B_KSTAR, B_DELTA, B_ALPHA, B_KAPPA, B_LAMBDA, B_NP };
 enum { BM_MMSE, BM_XI, BM_ERM, BM_NM };
 static const pl_param_spec bo_params[B_NP] = {
-    [B_KSTAR] = {"kappa_star", PL_PARAM_REAL, 0.3, 0, 100, 1, 0, NULL, "teacher width m*/d (> 0)"},
-    [B_DELTA] = {"delta", PL_PARAM_REAL, 0, 0, 1e6, 0, 0, NULL, "label noise variance (>= 0)"},
-    [B_ALPHA] = {"alpha", PL_PARAM_REAL, 0.2, 0, 1e3, 1, 0, NULL, "samples n = alpha d^2 (> 0)"},
-    [B_KAPPA] = {"kappa", PL_PARAM_REAL, 1, 0, 100, 1, 0, NULL,
-                 "student width of the ERM curve shown next to the MMSE"},
-    [B_LAMBDA] = {"lambda", PL_PARAM_REAL, 0, 0, 1e6, 0, 0, NULL,
-                  "weight decay of the ERM curve (0: lambda -> 0+)"},
+    [B_KSTAR] = {.name = "kappa_star", .type = PL_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "teacher width m*/d (> 0)"},
+    [B_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "label noise variance (>= 0)"},
+    [B_ALPHA] = {.name = "alpha", .type = PL_PARAM_REAL, .def = 0.2, .lo = 0, .hi = 1e3, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "samples n = alpha d^2 (> 0)"},
+    [B_KAPPA] = {.name = "kappa", .type = PL_PARAM_REAL, .def = 1, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "student width of the ERM curve shown next to the MMSE"},
+    [B_LAMBDA] = {.name = "lambda", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "weight decay of the ERM curve (0: lambda -> 0+)"},
 };
 static const char *const bo_metrics[BM_NM] = {"mmse", "xi", "erm_mse"};
 

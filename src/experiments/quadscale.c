@@ -359,16 +359,14 @@ const pl_experiment pl_exp_quad_data = {
 enum { P_D, P_GAMMA, P_DELTA, P_LT, P_RHO, P_A, P_DRAWS, P_SCALING, P_NP };
 enum { PM_ERR, PM_LOGERR, PM_RHOEFF, PM_REGIME, PM_TAIL, PM_P, PM_N, PM_NM };
 static const pl_param_spec phase_params[P_NP] = {
-    [P_D] = {"d", PL_PARAM_INT, 100, 2, 4000, 0, 0, NULL, "input dimension"},
-    [P_GAMMA] = {"gamma", PL_PARAM_REAL, 1.25, 0, 20, 0, 0, NULL, "target spectrum decay"},
-    [P_DELTA] = {"delta", PL_PARAM_REAL, 0.1, 0, 1e6, 0, 0, NULL, "label noise variance"},
-    [P_LT] = {"lambda_t", PL_PARAM_REAL, 0.1, 0, 1e9, 1, 0, NULL,
-              "lambda-tilde (times sqrt(n)/d with lambda_scaling=sqrtn)"},
-    [P_RHO] = {"rho", PL_PARAM_REAL, 0.5, 0, 1, 0, 0, NULL, "width exponent: p = round(d^rho)"},
-    [P_A] = {"a", PL_PARAM_REAL, 2, 0, 6, 0, 0, NULL, "data exponent: n = d^a"},
-    [P_DRAWS] = {"draws", PL_PARAM_INT, 3, 1, 1000, 0, 0, NULL, "GOE draws of the theory"},
-    [P_SCALING] = {"lambda_scaling", PL_PARAM_CHOICE, S_SQRTN, 0, 0, 0, 0, "fixed|sqrtn",
-                   "fixed: lambda-tilde = lambda_t; sqrtn: lambda_t sqrt(n)/d"},
+    [P_D] = {.name = "d", .type = PL_PARAM_INT, .def = 100, .lo = 2, .hi = 4000, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "input dimension"},
+    [P_GAMMA] = {.name = "gamma", .type = PL_PARAM_REAL, .def = 1.25, .lo = 0, .hi = 20, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "target spectrum decay"},
+    [P_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "label noise variance"},
+    [P_LT] = {.name = "lambda_t", .type = PL_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 1e9, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "lambda-tilde (times sqrt(n)/d with lambda_scaling=sqrtn)"},
+    [P_RHO] = {.name = "rho", .type = PL_PARAM_REAL, .def = 0.5, .lo = 0, .hi = 1, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "width exponent: p = round(d^rho)"},
+    [P_A] = {.name = "a", .type = PL_PARAM_REAL, .def = 2, .lo = 0, .hi = 6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "data exponent: n = d^a"},
+    [P_DRAWS] = {.name = "draws", .type = PL_PARAM_INT, .def = 3, .lo = 1, .hi = 1000, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "GOE draws of the theory"},
+    [P_SCALING] = {.name = "lambda_scaling", .type = PL_PARAM_CHOICE, .def = S_SQRTN, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "fixed|sqrtn", .help = "fixed: lambda-tilde = lambda_t; sqrtn: lambda_t sqrt(n)/d"},
 };
 static const char *const phase_metrics[PM_NM] = {"err", "log10_err", "rho_eff", "regime",
                                                  "tail", "p", "n"};

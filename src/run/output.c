@@ -11,7 +11,7 @@ void pl_write_csv_header(FILE *f, const pl_experiment *e)
 {
     fputs("experiment,source,seed,status", f);
     for (size_t i = 0; i < e->n_params; i++) fprintf(f, ",%s", e->params[i].name);
-    for (size_t k = 0; k < e->n_metrics; k++) fprintf(f, ",%s", e->metrics[k]);
+    for (size_t k = 0; k < e->n_metrics; k++) fprintf(f, ",%s", pl_metric_name(e, k));
     fputc('\n', f);
 }
 
@@ -90,7 +90,7 @@ pl_status pl_write_table(FILE *f, const pl_experiment *e, const pl_records *recs
     for (size_t i = 0; i < e->n_params; i++)
         if (varies[i]) fprintf(f, "%-10s ", e->params[i].name);
     fprintf(f, "%-14s %5s", "source", "n");
-    for (size_t k = 0; k < e->n_metrics; k++) fprintf(f, " %22s", e->metrics[k]);
+    for (size_t k = 0; k < e->n_metrics; k++) fprintf(f, " %22s", pl_metric_name(e, k));
     fputc('\n', f);
     for (size_t r = 0; r < nrows; r++) {
         const pl_summary_row *row = &rows[r];

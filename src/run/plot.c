@@ -213,7 +213,7 @@ pl_status pl_plot_lines(const char *file, const pl_experiment *e, const pl_recor
                     if (w > 0) off += (size_t)w;
                 }
         }
-        pllab(o->x, e->metrics[k], pi == 0 ? title : "");
+        pllab(o->x, pl_metric_name(e, k), pi == 0 ? title : "");
         /* legend entries */
         PLINT lopt[MAX_GROUPS * MAX_SOURCES], lcol[MAX_GROUPS * MAX_SOURCES];
         PLINT lsty[MAX_GROUPS * MAX_SOURCES], snum[MAX_GROUPS * MAX_SOURCES];

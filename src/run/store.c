@@ -268,7 +268,7 @@ static void metrics_from_json(const pl_experiment *e, const char *json, pl_recor
 {
     cJSON *o = cJSON_Parse(json);
     for (size_t k = 0; k < e->n_metrics; k++) {
-        cJSON *it = o ? cJSON_GetObjectItemCaseSensitive(o, e->metrics[k]) : NULL;
+        cJSON *it = o ? cJSON_GetObjectItemCaseSensitive(o, pl_metric_name(e, k)) : NULL;
         rec->metric[k] = cJSON_IsNumber(it) ? it->valuedouble : NAN;
     }
     cJSON_Delete(o);
@@ -436,9 +436,9 @@ char *pl_metrics_json(const pl_experiment *e, const pl_record *rec)
         char b[40];
         pl_format_exact(b, sizeof b, rec->metric[k]);
         if (isfinite(rec->metric[k]))
-            cJSON_AddRawToObject(o, e->metrics[k], b);
+            cJSON_AddRawToObject(o, pl_metric_name(e, k), b);
         else
-            cJSON_AddNullToObject(o, e->metrics[k]);
+            cJSON_AddNullToObject(o, pl_metric_name(e, k));
     }
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);

@@ -66,11 +66,11 @@ pl_status pl_cell_compute(const pl_experiment *e, const pl_params *p, long seed,
     double t0 = now_s();
     pl_status st;
     if (seed < 0) {
-        st = e->theory ? e->theory(e, p, out) : PL_EUNSUPPORTED;
+        st = pl_experiment_theory(e, p, NULL, 0, NULL, NULL, out);
     } else {
         pl_rng rng;
         pl_rng_init(&rng, (uint64_t)seed, pl_cell_stream(e, p));
-        st = e->simulate ? e->simulate(e, p, &rng, out) : PL_EUNSUPPORTED;
+        st = pl_experiment_simulate(e, p, &rng, seed, out);
     }
     if (st == PL_ENOMEM) return st;
     return finish_group(p, seed, st, first, now_s() - t0, out);
@@ -93,11 +93,11 @@ pl_status pl_task_execute(const pl_grid *g, const pl_task *t, pl_group_sink sink
         grp.cell = t->cells[i];
         grp.seed = t->seed;
         grp.nstate = 0;
-        if (t->theory && e->theory_warm) {
+        if (t->theory && pl_experiment_has_warm(e)) {
             double t0 = now_s();
             size_t nout = 0;
-            pl_status ts = e->theory_warm(e, &p, nstate ? state : NULL, nstate, grp.state, &nout,
-                                          &grp.recs);
+            pl_status ts = pl_experiment_theory(e, &p, nstate ? state : NULL, nstate, grp.state,
+                                                &nout, &grp.recs);
             if (ts == PL_ENOMEM) {
                 st = ts;
                 break;
@@ -394,7 +394,7 @@ static pl_status build_theory_tasks(pl_coord *c, int cp, pl_task **tasks, size_t
     const pl_sweep_opts *o = c->o;
     size_t ncell = pl_grid_cells(g);
     long tseed = o->direction == PL_DIR_DOWN ? PL_SEED_THEORY_DOWN : PL_SEED_THEORY;
-    int warm = e->theory_warm != NULL && cp >= 0;
+    int warm = pl_experiment_has_warm(e) && cp >= 0;
     size_t chain_len = warm ? g->count[cp] : 1;
     /* stride of parameter cp in the cell index (last parameter fastest) */
     size_t stride = 1;
@@ -512,8 +512,8 @@ static pl_status sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records 
         return pl_mpi_work(g);
     }
 #endif
-    int do_theory = o->theory && (e->theory || e->theory_warm);
-    int seeds = (o->simulate && e->simulate) ? o->seeds : 0;
+    int do_theory = o->theory && pl_experiment_has_theory(e);
+    int seeds = (o->simulate && pl_experiment_has_sim(e)) ? o->seeds : 0;
     pl_coord c;
     memset(&c, 0, sizeof c);
     c.g = g;

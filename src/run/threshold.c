@@ -69,7 +69,7 @@ pl_status pl_threshold_search(const pl_experiment *e, const pl_params *base,
         snprintf(err, errlen, "experiment '%s' has no metric '%s'", e->name, o->metric);
         return PL_EINVAL;
     }
-    if (o->use_sim ? !e->simulate : !e->theory) {
+    if (o->use_sim ? !pl_experiment_has_sim(e) : !pl_experiment_has_theory(e)) {
         snprintf(err, errlen, "experiment '%s' has no %s", e->name, o->use_sim ? "simulation" : "theory");
         return PL_EINVAL;
     }
