@@ -4,8 +4,9 @@
  * A job holds an experiment's grid (key=value words, as on the command line), the seeds, the
  * sources (theory, simulation) and an optional store; pl_job_run runs the sweep and keeps the
  * records, which are then read back as flat arrays. The experiment's description is read
- * through accessor functions rather than struct fields, so that a binding does not depend on
- * the layout of pl_experiment or pl_param_spec.
+ * through accessor functions rather than struct fields (these below, and pl_metric_name,
+ * pl_param_choices, pl_experiment_has_sim / _has_theory of phaselab/experiment.h), so that a
+ * binding does not depend on the layout of pl_experiment or pl_param_spec.
  *
  *     char err[256];
  *     pl_job *j = pl_job_new("bbp", err, sizeof err);
@@ -35,23 +36,18 @@ const pl_experiment *pl_experiment_lookup(const char *name, char *err, size_t er
 const char *pl_experiment_name(const pl_experiment *e);
 const char *pl_experiment_summary(const pl_experiment *e);
 const char *pl_experiment_description(const pl_experiment *e);
-int pl_experiment_has_theory(const pl_experiment *e);      /* 1 or 0 */
-int pl_experiment_has_simulation(const pl_experiment *e);  /* 1 or 0 */
 const char *pl_experiment_default_sweep(const pl_experiment *e); /* "k=grid ..." or NULL */
 int pl_experiment_default_seeds(const pl_experiment *e);
 size_t pl_experiment_n_params(const pl_experiment *e);
 size_t pl_experiment_n_metrics(const pl_experiment *e);
-/* Metric k's name; NULL when k >= pl_experiment_n_metrics(e). */
-const char *pl_experiment_metric_name(const pl_experiment *e, size_t k);
 /* Parameter i (i < pl_experiment_n_params(e); NULL / -1 / NaN past the end): name, type
- * (pl_param_type), default (for PL_PARAM_CHOICE the index into the choices), valid range
- * (open ends flagged), choices ("a|b|c", NULL unless PL_PARAM_CHOICE) and help text. */
+ * (pl_param_type), default (for PL_PARAM_CHOICE the index into the choices; their names:
+ * pl_param_choices), valid range (open ends flagged) and help text. */
 const char *pl_experiment_param_name(const pl_experiment *e, size_t i);
 int pl_experiment_param_type(const pl_experiment *e, size_t i);
 double pl_experiment_param_default(const pl_experiment *e, size_t i);
 void pl_experiment_param_range(const pl_experiment *e, size_t i, double *lo, double *hi,
                                int *lo_open, int *hi_open);
-const char *pl_experiment_param_choices(const pl_experiment *e, size_t i);
 const char *pl_experiment_param_help(const pl_experiment *e, size_t i);
 
 /* ---- jobs ---- */

@@ -62,7 +62,8 @@ class Parameter:
         self.help = text(L.pl_experiment_param_help(e, i))
         d = L.pl_experiment_param_default(e, i)
         if self.type == "choice":
-            self.choices = tuple(text(L.pl_experiment_param_choices(e, i)).split("|"))
+            buf = ctypes.create_string_buffer(8192)
+            self.choices = tuple(text(L.pl_param_choices(e, i, buf, len(buf))).split("|"))
             self.default = self.choices[int(d)]
             self.lo = self.hi = None
             self.lo_open = self.hi_open = False
@@ -106,11 +107,11 @@ class Experiment:
         self.summary = text(L.pl_experiment_summary(ptr))
         self.description = text(L.pl_experiment_description(ptr))
         self.has_theory = bool(L.pl_experiment_has_theory(ptr))
-        self.has_simulation = bool(L.pl_experiment_has_simulation(ptr))
+        self.has_simulation = bool(L.pl_experiment_has_sim(ptr))
         self.default_sweep = text(L.pl_experiment_default_sweep(ptr))
         self.default_seeds = L.pl_experiment_default_seeds(ptr)
         self.parameters = [Parameter(L, ptr, i) for i in range(L.pl_experiment_n_params(ptr))]
-        self.metrics = [text(L.pl_experiment_metric_name(ptr, k))
+        self.metrics = [text(L.pl_metric_name(ptr, k))
                         for k in range(L.pl_experiment_n_metrics(ptr))]
 
     def parameter(self, name):

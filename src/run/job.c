@@ -49,17 +49,10 @@ const pl_experiment *pl_experiment_lookup(const char *name, char *err, size_t er
 const char *pl_experiment_name(const pl_experiment *e) { return e->name; }
 const char *pl_experiment_summary(const pl_experiment *e) { return e->summary; }
 const char *pl_experiment_description(const pl_experiment *e) { return e->description; }
-int pl_experiment_has_theory(const pl_experiment *e) { return e->theory || e->theory_warm; }
-int pl_experiment_has_simulation(const pl_experiment *e) { return e->simulate != NULL; }
 const char *pl_experiment_default_sweep(const pl_experiment *e) { return e->default_sweep; }
 int pl_experiment_default_seeds(const pl_experiment *e) { return e->default_seeds; }
 size_t pl_experiment_n_params(const pl_experiment *e) { return e->n_params; }
 size_t pl_experiment_n_metrics(const pl_experiment *e) { return e->n_metrics; }
-
-const char *pl_experiment_metric_name(const pl_experiment *e, size_t k)
-{
-    return k < e->n_metrics ? e->metrics[k] : NULL;
-}
 
 const char *pl_experiment_param_name(const pl_experiment *e, size_t i)
 {
@@ -84,11 +77,6 @@ void pl_experiment_param_range(const pl_experiment *e, size_t i, double *lo, dou
     if (hi) *hi = ok ? e->params[i].hi : NAN;
     if (lo_open) *lo_open = ok ? e->params[i].lo_open : 0;
     if (hi_open) *hi_open = ok ? e->params[i].hi_open : 0;
-}
-
-const char *pl_experiment_param_choices(const pl_experiment *e, size_t i)
-{
-    return i < e->n_params && e->params[i].type == PL_PARAM_CHOICE ? e->params[i].choices : NULL;
 }
 
 const char *pl_experiment_param_help(const pl_experiment *e, size_t i)
