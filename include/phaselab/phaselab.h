@@ -43,6 +43,8 @@
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
 #include "phaselab/quad.h"
+#include "phaselab/smallmat.h"
+#include "phaselab/special.h"
 #include "phaselab/roots.h"
 #include "phaselab/hermite.h"
 #include "phaselab/eigs.h"
@@ -52,5 +54,12 @@
 #include "phaselab/sweep.h"
 #include "phaselab/report.h"
 #include "phaselab/spiked.h"
+#include "phaselab/version.h"
+#include "phaselab/job.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
+
+PL_END_DECLS
 
 #endif

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Gauss–Hermite rule for the standard normal weight (probabilists'): sum_i w[i] f(x[i])
  * approximates E f(z), z ~ N(0,1); exact for polynomials of degree <= 2n-1. Golub–Welsch via
@@ -64,5 +67,7 @@ pl_status pl_integrate_inf(pl_fn1 f, void *ctx, double epsabs, double epsrel, si
 typedef void (*pl_fn1_vec)(double x, double *out, void *ctx);
 pl_status pl_integrate_vec(pl_fn1_vec f, void *ctx, double a, double b, size_t m,
                            size_t npanels, double tol, size_t maxint, double *result);
+
+PL_END_DECLS
 
 #endif

@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 #define PL_SMALL_MAX 16
 
@@ -27,5 +30,7 @@ void pl_small_mm(size_t p, const double *A, const double *B, double *C);
 void pl_small_mv(size_t p, const double *A, const double *x, double *y);
 /* Symmetric eigendecomposition (LAPACK dsyev): w ascending, U's columns the eigenvectors. */
 pl_status pl_small_symeig(size_t p, const double *A, double *w, double *U);
+
+PL_END_DECLS
 
 #endif

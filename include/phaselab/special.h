@@ -3,6 +3,10 @@
 #ifndef PHASELAB_SPECIAL_H
 #define PHASELAB_SPECIAL_H
 
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
+
 /* e^x K_0(x) and e^x K_1(x) for x > 0 (+inf at 0, NaN below): the ascending series for
  * x <= 1, the exponentially convergent trapezoid rule on int_0^inf exp(-x(cosh t - 1))
  * cosh(nu t) dt beyond. Relative accuracy about 1e-15. */
@@ -18,5 +22,7 @@ double pl_norm_cdf(double x);
 /* P(X > h, Y > k) for a standard bivariate normal with correlation r (Drezner–Wesolowsky as
  * refined by Genz, 20-point Gauss–Legendre): absolute accuracy about 1e-15. */
 double pl_bvn_upper(double h, double k, double r);
+
+PL_END_DECLS
 
 #endif
