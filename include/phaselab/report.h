@@ -22,6 +22,9 @@ typedef struct {
 
 pl_status pl_summarize(const pl_experiment *e, const pl_records *recs, pl_summary_row **rows,
                        size_t *nrows);
+/* The distinct values of parameter i over n rows, ascending, into out (room for n); their
+ * count. */
+size_t pl_summary_distinct(const pl_summary_row *rows, size_t n, int i, double *out);
 
 /* CSV: header "experiment,source,seed,status," + parameter names + metric names. */
 void pl_write_csv_header(FILE *f, const pl_experiment *e);

@@ -1,12 +1,12 @@
 /* Experiments of family 6 (two gradient steps in linear-width two-layer networks):
  * twostep-spectrum, twostep-phase, twostep-scaling, twostep-align. */
 #include <math.h>
-#include <plplot.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "phaselab/experiment.h"
+#include "phaselab/figure.h"
 #include "phaselab/report.h"
 #include "phaselab/rmt.h"
 #include "phaselab/sweep.h"
@@ -464,148 +464,158 @@ static pl_status spectrum_solve(const pl_experiment *e, const void *pt, pl_emitt
     return ts_solve(e, pt, 0, spectrum_fill_theory, em);
 }
 
-/* Histogram of the singular values of W_2 for the first simulated cell and seed (recomputed
- * from its random stream), the MP density of W_0, the threshold and the predicted outliers. */
-static pl_status spectrum_plot(const pl_experiment *e, const pl_records *recs, const char *file,
-                               char *err, size_t errlen)
+/* The first converged simulated record; the (last) theory record of cell p (NULL: any cell). */
+static const pl_record *first_sim(const pl_records *recs)
 {
-    const char *dev;
-    pl_status pst = pl_plot_target(file, &dev, err, errlen);
-    if (pst != PL_OK) return pst;
-    const pl_record *sim = NULL, *th = NULL;
-    for (size_t i = 0; i < recs->n; i++) {
-        if (!sim && recs->rec[i].seed >= 0 && recs->rec[i].status == PL_REC_CONVERGED)
-            sim = &recs->rec[i];
-    }
-    if (!sim) {
-        snprintf(err, errlen, "plot: no finished simulation to draw a spectrum of");
-        return PL_EINVAL;
-    }
     for (size_t i = 0; i < recs->n; i++)
-        if (recs->rec[i].seed < 0 && !memcmp(&recs->rec[i].params, &sim->params, sizeof sim->params))
+        if (recs->rec[i].seed >= 0 && recs->rec[i].status == PL_REC_CONVERGED)
+            return &recs->rec[i];
+    return NULL;
+}
+static const pl_record *theory_of(const pl_records *recs, const pl_params *p)
+{
+    const pl_record *th = NULL;
+    for (size_t i = 0; i < recs->n; i++)
+        if (recs->rec[i].seed < 0 && (!p || !memcmp(&recs->rec[i].params, p, sizeof *p)))
             th = &recs->rec[i];
-    ts_point pt;
-    pl_point_from_params(e, &sim->params, &pt);
-    pl_ts_config c;
-    char msg[256];
-    if (make_config(&pt, &c, msg, sizeof msg)) {
-        snprintf(err, errlen, "plot: %s", msg);
-        return PL_EINVAL;
-    }
+    return th;
+}
+
+/* All singular values of W_2 of a simulated record, recomputed from its cell's random stream
+ * (s: min(N, d) values, descending; malloc'ed). */
+static pl_status recompute_spectrum(const pl_experiment *e, const pl_record *sim,
+                                    const pl_ts_config *c, double **s)
+{
     pl_rng rng;
     pl_rng_init(&rng, (uint64_t)sim->seed, pl_cell_stream(e, &sim->params));
     pl_ts_run run;
-    pl_status st = pl_ts_run_alloc(&run, &c);
+    pl_status st = pl_ts_run_alloc(&run, c);
     if (st != PL_OK) return st;
-    size_t m = c.N < c.d ? c.N : c.d;
-    double *s = malloc(m * sizeof *s);
-    if (!s) st = PL_ENOMEM;
+    *s = malloc((c->N < c->d ? c->N : c->d) * sizeof **s);
+    if (!*s) st = PL_ENOMEM;
     if (st == PL_OK) st = pl_ts_run_train(&run, &rng);
-    if (st == PL_OK) st = pl_ts_all_sv(run.W2, s);
+    if (st == PL_OK) st = pl_ts_all_sv(run.W2, *s);
     pl_ts_run_free(&run);
     if (st != PL_OK) {
-        free(s);
-        snprintf(err, errlen, "plot: recomputing the spectrum failed: %s", pl_strerror(st));
-        return st;
+        free(*s);
+        *s = NULL;
     }
-    double edge = pl_record_get(sim, e, "edge"), cr = (double)c.N / (double)c.d;
+    return st;
+}
+
+/* One vertical mark per value (points with half-height error bars) at height y. */
+static pl_status add_marks(pl_panel *pn, const char *label, int color, const double *v, size_t n,
+                           double y)
+{
+    double ys[PL_TS_NSPIKE + PL_TS_MAXOUT], es[PL_TS_NSPIKE + PL_TS_MAXOUT];
+    double *yb = ys, *eb = es;
+    if (n > sizeof ys / sizeof ys[0]) {
+        yb = malloc(2 * n * sizeof *yb);
+        if (!yb) return PL_ENOMEM;
+        eb = yb + n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        yb[i] = y;
+        eb[i] = 0.5;
+    }
+    pl_status st = pl_panel_add_series(pn, PL_SERIES_POINTS, label, n, v, yb, eb);
+    if (yb != ys) free(yb);
+    if (st == PL_OK) pl_panel_last(pn)->color = color;
+    return st;
+}
+
+/* The threshold as a dashed vertical line from y0 to y1. */
+static pl_status add_threshold(pl_panel *pn, double edge, double y0, double y1)
+{
+    double x[2] = {edge, edge}, y[2] = {y0, y1};
+    pl_status st = pl_panel_add_series(pn, PL_SERIES_LINE, "threshold", 2, x, y, NULL);
+    if (st == PL_OK) {
+        pl_panel_last(pn)->color = 2;
+        pl_panel_last(pn)->dashed = 1;
+    }
+    return st;
+}
+
+/* Default figure of twostep-spectrum: the singular values of W_2 of the first simulated cell
+ * and seed (recomputed from its random stream), (1) the bulk as a histogram against the MP law
+ * of W_0 and the threshold, (2) the values near and above the threshold on a log axis,
+ * simulated (outliers, bulk) against the finite-N spike theory. Without a simulation: the MP
+ * law and the theory's outliers of the first theory record. */
+static pl_status spectrum_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
+{
+    const pl_record *sim = first_sim(recs);
+    const pl_record *th = theory_of(recs, sim ? &sim->params : NULL);
+    const pl_record *cell = sim ? sim : th;
+    if (!cell) return PL_EINVAL;
+    ts_point pt;
+    pl_point_from_params(e, &cell->params, &pt);
+    pl_ts_config c;
+    char msg[256];
+    if (make_config(&pt, &c, msg, sizeof msg)) return PL_EINVAL;
+    double *s = NULL;
+    size_t m = c.N < c.d ? c.N : c.d;
+    if (sim) {
+        pl_status st = recompute_spectrum(e, sim, &c, &s);
+        if (st != PL_OK) return st;
+    }
+    double edge = pl_record_get(cell, e, "edge"), cr = (double)c.N / (double)c.d;
     double mp_hi = 1 + sqrt(cr);
-    double xmax = fmax(s[0], th ? pl_record_get(th, e, "s1") : 0) * 1.05;
-    /* bulk histogram on [0, ~1.6 * edge], outliers beyond it as marks on a log axis */
+    /* bulk histogram on [0, 1.6 x the MP edge] */
     double hmax = 1.6 * mp_hi;
-    enum { NB = 60 };
-    double cnt[NB] = {0}, xb[NB];
-    for (size_t i = 0; i < m; i++) {
+    enum { NB = 60, NMP = 400 };
+    double cnt[NB] = {0}, xb[NB + 1], ymax = 0;
+    for (size_t i = 0; s && i < m; i++) {
         int b = (int)(s[i] / hmax * NB);
         if (b >= 0 && b < NB) cnt[b] += 1;
     }
-    double ymax = 0;
+    for (int b = 0; b <= NB; b++) xb[b] = b * hmax / NB;
     for (int b = 0; b < NB; b++) {
-        xb[b] = (b + 0.5) * hmax / NB;
         cnt[b] /= (double)m * hmax / NB; /* density */
         ymax = fmax(ymax, cnt[b]);
     }
-    char geom[64];
-    snprintf(geom, sizeof geom, "%dx%d", 1100, 520);
-    plsdev(dev);
-    plsfnam(file);
-    plsetopt("geometry", geom);
-    plscmap0n(16);
-    plscol0(0, 255, 255, 255);
-    plscol0(15, 0, 0, 0);
-    plscol0(1, 31, 119, 180);
-    plscol0(2, 214, 39, 40);
-    plscol0(3, 44, 160, 44);
-    plscol0(4, 127, 127, 127);
-    plssub(2, 1);
-    plinit();
-    plfontld(1);
-    /* panel 1: the bulk with the MP density of W_0 */
-    pladv(0);
-    plcol0(15);
-    plvsta();
-    plwind(0, hmax, 0, ymax * 1.15);
-    plbox("bcnst", 0, 0, "bcnstv", 0, 0);
-    char title[256];
-    snprintf(title, sizeof title, "W2 bulk, N=%zu d=%zu n=%zu", c.N, c.d, c.n);
-    pllab("singular value", "density", title);
-    plcol0(1);
-    plbin(NB, xb, cnt, PL_BIN_CENTRED);
-    /* MP density of the singular values of W_0: rho_s(s) = 2 s rho_MP(s^2) (ratio N/d) */
-    double xs[400], ys[400];
-    int np = 0;
-    for (int i = 0; i < 400; i++) {
-        double x = hmax * (i + 0.5) / 400;
+    /* MP density of the singular values of W_0: rho_s(s) = 2 s rho_MP(s^2) (ratio N/d), per
+     * nonzero singular value */
+    double xs[NMP], ys[NMP];
+    for (int i = 0; i < NMP; i++) {
+        double x = hmax * (i + 0.5) / NMP;
         double dens = 2 * x * pl_mp_density(x * x, cr, 1.0) * (cr > 1 ? 1 / cr : 1.0);
-        if (cr > 1) dens *= cr; /* density per nonzero singular value */
-        xs[np] = x;
-        ys[np++] = isfinite(dens) ? dens : 0;
+        if (cr > 1) dens *= cr;
+        xs[i] = x;
+        ys[i] = isfinite(dens) ? dens : 0;
+        ymax = fmax(ymax, ys[i]);
     }
-    plcol0(3);
-    plwidth(2);
-    plline(np, xs, ys);
-    plwidth(1);
-    plcol0(2);
-    pllsty(2);
-    double lx[2] = {edge, edge}, ly[2] = {0, ymax * 1.15};
-    plline(2, lx, ly);
-    pllsty(1);
-    /* panel 2: every singular value above half the edge on a log axis, theory marks */
-    pladv(0);
-    plcol0(15);
-    plvsta();
-    double lo = log10(0.8 * mp_hi), hi = log10(xmax);
-    if (hi <= lo) hi = lo + 0.5;
-    plwind(lo, hi, 0, 3.2);
-    plbox("bcnstl", 0, 0, "bc", 0, 0);
-    snprintf(title, sizeof title, "top: simulation, bottom: theory");
-    pllab("singular value", "", title);
-    for (size_t i = 0; i < m && s[i] > 0.8 * mp_hi; i++) {
-        double x[2] = {log10(s[i]), log10(s[i])}, y[2] = {1.8, s[i] > edge ? 3.0 : 2.3};
-        plcol0(s[i] > edge ? 1 : 4);
-        plline(2, x, y);
+    char title[128];
+    snprintf(title, sizeof title, "W2 bulk, N=%zu d=%zu n=%zu", c.N, c.d, c.n);
+    pl_status st = PL_ENOMEM;
+    pl_panel *pn = pl_figure_add_panel(fig, title, "singular value", "density", 0, 0);
+    if (pn) st = s ? pl_panel_add_series(pn, PL_SERIES_HIST, "W2", NB, xb, cnt, NULL) : PL_OK;
+    if (st == PL_OK) st = pl_panel_add_series(pn, PL_SERIES_LINE, "MP law of W0", NMP, xs, ys, NULL);
+    if (st == PL_OK) pl_panel_last(pn)->color = 3;
+    if (st == PL_OK) st = add_threshold(pn, edge, 0, ymax * 1.15);
+    /* the values near and above the threshold */
+    if (st == PL_OK) {
+        pn = pl_figure_add_panel(fig, "top: simulation, bottom: theory", "singular value", "", 1,
+                                 0);
+        if (!pn) st = PL_ENOMEM;
     }
-    if (th) {
-        plcol0(3);
-        plwidth(2);
-        for (int j = 0; j < 6; j++) {
-            char nm[8];
-            snprintf(nm, sizeof nm, "s%d", j + 1);
-            double v = pl_record_get(th, e, nm);
-            if (!(v > edge)) continue;
-            double x[2] = {log10(v), log10(v)}, y[2] = {0.2, 1.4};
-            plline(2, x, y);
-        }
-        plwidth(1);
+    size_t nout = 0, nbulk = 0;
+    while (s && nout < m && s[nout] > edge) nout++;
+    while (s && nout + nbulk < m && s[nout + nbulk] > 0.8 * mp_hi) nbulk++;
+    if (st == PL_OK && nout) st = add_marks(pn, "simulation: outliers", 1, s, nout, 2.4);
+    if (st == PL_OK && nbulk) st = add_marks(pn, "simulation: bulk", 4, s + nout, nbulk, 2.4);
+    double tv[6];
+    size_t nt = 0;
+    for (int j = 0; th && j < 6; j++) {
+        char nm[8];
+        snprintf(nm, sizeof nm, "s%d", j + 1);
+        double v = pl_record_get(th, e, nm);
+        if (v > edge) tv[nt++] = v;
     }
-    plcol0(2);
-    pllsty(2);
-    double ex[2] = {log10(edge), log10(edge)}, ey[2] = {0, 3.2};
-    plline(2, ex, ey);
-    pllsty(1);
-    plend();
+    if (st == PL_OK && nt) st = add_marks(pn, "theory: outliers", 3, tv, nt, 0.8);
+    if (st == PL_OK) st = add_threshold(pn, edge, 0, 3.2);
     free(s);
-    return PL_OK;
+    fig->cols = 2;
+    return st;
 }
 
 const pl_experiment pl_exp_twostep_spectrum = {
@@ -623,8 +633,9 @@ const pl_experiment pl_exp_twostep_spectrum = {
         "W2^T) (test_mse, 2N fresh training samples, n test samples) vs W0 (test_mse0) when "
         "lambda > 0. Theory: n_new_outliers = #{k <= "
         "floor(alpha2/(1/2-alpha1)) : mu_{k+1} != 0}, and the finite-N spike theory (s1..s6, "
-        "ov1..ov4, n_new_fin). --plot draws the histogram of all singular values of W2 for the "
-        "first cell and seed.",
+        "ov1..ov4, n_new_fin). Default figure: the histogram of all singular values of W2 for "
+        "the first cell and seed (recomputed) against the MP law of W0, and its values near "
+        "and above the threshold against the theory's outliers.",
     .params = spectrum_params,
     .n_params = TS_NPARAM,
     .point_size = sizeof(ts_point),
@@ -638,7 +649,7 @@ const pl_experiment pl_exp_twostep_spectrum = {
     .check_point = ts_check,
     .sim = spectrum_sim,
     .solve = spectrum_solve,
-    .plot = spectrum_plot,
+    .figure = spectrum_figure,
 };
 
 /* ======================================================================================= */
@@ -702,35 +713,82 @@ static pl_status phase_solve(const pl_experiment *e, const void *pt, pl_emitter 
     return ts_solve(e, pt, 0, phase_fill_theory, em);
 }
 
-/* Two heat maps over (alpha1, alpha2): the simulated count into FILE and the predicted one
- * into FILE with "-theory" before the extension. */
-static pl_status phase_plot(const pl_experiment *e, const pl_records *recs, const char *file,
-                            char *err, size_t errlen)
+static size_t index_of(const double *v, size_t n, double x)
 {
-    int has_sim = 0, has_th = 0;
-    for (size_t i = 0; i < recs->n; i++) {
-        if (recs->rec[i].seed >= 0) has_sim = 1;
-        else has_th = 1;
+    size_t i = 0;
+    while (i < n && v[i] != x) i++;
+    return i;
+}
+
+/* A heat map of metric zk of `src` over the grid xs x ys (parameters xi, yi) with contours
+ * between consecutive integer counts; no panel when the source has no finite value. */
+static pl_status count_map(pl_figure *fig, const char *title, const pl_summary_row *rows,
+                           size_t nrows, const char *src, int xi, int yi, int zk,
+                           const double *xs, size_t nx, const double *ys, size_t ny)
+{
+    double *z = malloc(nx * ny * sizeof *z), zmax = -INFINITY, lev[40];
+    if (!z) return PL_ENOMEM;
+    for (size_t k = 0; k < nx * ny; k++) z[k] = NAN;
+    for (size_t r = 0; r < nrows; r++) {
+        if (strcmp(rows[r].source, src) != 0 || rows[r].branch != 0) continue;
+        size_t i = index_of(xs, nx, rows[r].params.v[xi]);
+        size_t j = index_of(ys, ny, rows[r].params.v[yi]);
+        double v = rows[r].mean[zk];
+        if (i < nx && j < ny && isfinite(v)) {
+            z[j * nx + i] = v;
+            zmax = fmax(zmax, v);
+        }
     }
-    pl_heatmap_opts o = {.x = "alpha1", .y = "alpha2", .z = "n_new_outliers", .ncontours = 0};
     pl_status st = PL_OK;
-    char tfile[1024];
-    const char *dot = strrchr(file, '.');
-    if (has_sim) {
-        o.source = "sim:gd";
-        o.title = "twostep-phase: simulated new outliers";
-        st = pl_plot_heatmap(file, e, recs, &o, err, errlen);
+    if (isfinite(zmax)) {
+        size_t nl = 0;
+        while (nl < sizeof lev / sizeof lev[0] && nl + 0.5 < zmax) {
+            lev[nl] = (double)nl + 0.5;
+            nl++;
+        }
+        pl_panel *pn = pl_figure_add_panel(fig, title, "alpha1", "alpha2", 0, 0);
+        st = pn ? pl_panel_set_map(pn, nx, ny, z, xs[0], xs[nx - 1], ys[0], ys[ny - 1], lev, nl,
+                                   "n_new_outliers")
+                : PL_ENOMEM;
     }
-    if (st == PL_OK && has_th) {
-        if (has_sim && dot && (size_t)(dot - file) + 16 < sizeof tfile)
-            snprintf(tfile, sizeof tfile, "%.*s-theory%s", (int)(dot - file), file, dot);
-        else
-            snprintf(tfile, sizeof tfile, "%s", file);
-        o.source = "theory";
-        o.title = "twostep-phase: floor(alpha2/(1/2-alpha1)) (non-vanishing terms)";
-        st = pl_plot_heatmap(tfile, e, recs, &o, err, errlen);
-        if (st == PL_OK && has_sim) fprintf(stderr, "plot written to %s\n", tfile);
+    free(z);
+    return st;
+}
+
+/* Default figure of twostep-phase: heat maps of n_new_outliers over (alpha1, alpha2), simulated
+ * and predicted (floor(alpha2/(1/2 - alpha1)) non-vanishing terms), with contours between
+ * consecutive counts. A sweep that is not a grid over both exponents: the line figure of
+ * n_new_outliers against the swept one. */
+static pl_status phase_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
+{
+    int xi = pl_param_index(e, "alpha1"), yi = pl_param_index(e, "alpha2");
+    int zk = pl_metric_index(e, "n_new_outliers");
+    pl_summary_row *rows;
+    size_t nrows;
+    pl_status st = pl_summarize(e, recs, &rows, &nrows);
+    if (st != PL_OK) return st;
+    double *xs = malloc((2 * nrows + 2) * sizeof *xs), *ys = xs + nrows + 1;
+    if (!xs) {
+        free(rows);
+        return PL_ENOMEM;
     }
+    size_t nx = pl_summary_distinct(rows, nrows, xi, xs);
+    size_t ny = pl_summary_distinct(rows, nrows, yi, ys);
+    if (nx >= 2 && ny >= 2) {
+        st = count_map(fig, "simulated new outliers", rows, nrows, "sim:gd", xi, yi, zk, xs, nx,
+                       ys, ny);
+        if (st == PL_OK)
+            st = count_map(fig, "floor(alpha2/(1/2-alpha1)) (non-vanishing terms)", rows, nrows,
+                           "theory", xi, yi, zk, xs, nx, ys, ny);
+        if (st == PL_OK && fig->npanels == 0) st = PL_EINVAL;
+        fig->cols = 2;
+    } else {
+        pl_plot_opts o = {.x = nx >= 2 ? "alpha1" : "alpha2", .y = e->plot_y};
+        char err[256];
+        st = pl_figure_lines(e, recs, &o, fig, err, sizeof err);
+    }
+    free(xs);
+    free(rows);
     return st;
 }
 
@@ -743,8 +801,8 @@ const pl_experiment pl_exp_twostep_phase = {
         "other than the main spike; theory = #{1 <= k <= floor(alpha2/(1/2-alpha1)) : "
         "mu_{k+1}(sigma) != 0} (0 if mu_1 = 0). n_new_fin: the count of the finite-N spike "
         "theory at the same threshold. n_spikes: simulated outliers identified with the Taylor "
-        "terms k = 0..3 by their left singular vectors. --plot writes the simulated heat map "
-        "to FILE and the predicted one to FILE-theory.",
+        "terms k = 0..3 by their left singular vectors. Default figure: the simulated and the "
+        "predicted heat maps side by side, with contours between consecutive counts.",
     .params = phase_params,
     .n_params = TS_NPARAM,
     .point_size = sizeof(ts_point),
@@ -758,7 +816,7 @@ const pl_experiment pl_exp_twostep_phase = {
     .check_point = ts_check,
     .sim = phase_sim,
     .solve = phase_solve,
-    .plot = phase_plot,
+    .figure = phase_figure,
 };
 
 /* ======================================================================================= */

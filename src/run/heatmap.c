@@ -13,8 +13,7 @@ static int cmp_double(const void *a, const void *b)
     return (d > 0) - (d < 0);
 }
 
-/* sorted distinct values of parameter i over the rows */
-static size_t distinct(const pl_summary_row *rows, size_t n, int i, double *out)
+size_t pl_summary_distinct(const pl_summary_row *rows, size_t n, int i, double *out)
 {
     size_t m = 0;
     for (size_t r = 0; r < n; r++) out[m++] = rows[r].params.v[i];
@@ -57,7 +56,8 @@ pl_status pl_plot_heatmap(const char *file, const pl_experiment *e, const pl_rec
             if (strncmp(rows[r].source, "sim", 3) == 0) src = rows[r].source;
     if (!src) src = "theory";
     double *xs = malloc((nrows + 1) * sizeof *xs), *ys = malloc((nrows + 1) * sizeof *ys);
-    size_t nx = distinct(rows, nrows, xi, xs), ny = distinct(rows, nrows, yi, ys);
+    size_t nx = pl_summary_distinct(rows, nrows, xi, xs);
+    size_t ny = pl_summary_distinct(rows, nrows, yi, ys);
     PLFLT **z = NULL;
     if (nx < 2 || ny < 2) {
         snprintf(err, errlen, "heat map: need at least 2 values of each of %s and %s", o->x, o->y);
