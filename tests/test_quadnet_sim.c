@@ -252,7 +252,7 @@ static void check_experiment_theory(void)
     p.v[pl_param_index(e, "at_xi")] = 5.7;
     pl_records out;
     pl_records_init(&out);
-    e->theory(e, &p, &out);
+    pl_experiment_theory(e, &p, NULL, 0, NULL, NULL, &out);
     CHECK(out.n == 3, "three records (branches) at xi = 5.7, got %zu", out.n);
     for (size_t i = 0; i < out.n; i++)
         CHECK(pl_record_get(&out.rec[i], e, "branch") == (double)i && strstr(out.rec[i].message, "3 solutions"),
@@ -263,7 +263,7 @@ static void check_experiment_theory(void)
     p.v[pl_param_index(e, "lambda")] = 0;
     p.v[pl_param_index(e, "delta")] = 0.5;
     p.v[pl_param_index(e, "at_xi")] = 2;
-    e->theory(e, &p, &out);
+    pl_experiment_theory(e, &p, NULL, 0, NULL, NULL, &out);
     CHECK(out.n == 1 && out.rec[0].status == PL_REC_FAILED &&
               strstr(out.rec[0].message, "no solution"),
           "no solution reported as such: '%s'", out.n ? out.rec[0].message : "");
