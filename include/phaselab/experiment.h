@@ -43,7 +43,8 @@ typedef struct {
     size_t offset;       /* field offset in the point struct (valid when bound = 1) */
     int bound;
     const void *table;   /* PL_P_TABLE: array of table_n entries of table_stride bytes */
-    size_t table_n, table_stride;
+    size_t table_n, table_stride; /* table_n = 0: the table ends at a NULL name / pointer */
+    int table_ptrs;      /* PL_P_PTABLE: the table holds pointers to the entries */
     /* 1 for a parameter added after the experiment's first stored results: the cell key (and
      * so the random stream and the store's cell identity) omits it while it holds its
      * default, so stores written before it existed keep resuming and reproduce bit for bit. */
@@ -67,6 +68,13 @@ typedef struct {
     .name = #f, .type = PL_PARAM_CHOICE, .def = (def_), .help = (help_),                          \
     .offset = offsetof(T, f) + 0 * sizeof(((T *)0)->f == &(tbl)[0]), .bound = 1,              \
     .table = (tbl), .table_n = (n_), .table_stride = sizeof (tbl)[0]
+
+/* A choice among the entries of a NULL-terminated table of pointers to entries (the
+ * field is the entry pointer). */
+#define PL_P_PTABLE(T, f, tbl, def_, help_)                                                        \
+    .name = #f, .type = PL_PARAM_CHOICE, .def = (def_), .help = (help_),                          \
+    .offset = offsetof(T, f) + 0 * sizeof(((T *)0)->f == (tbl)[0]), .bound = 1,               \
+    .table = (tbl), .table_stride = sizeof (tbl)[0], .table_ptrs = 1
 
 /* One metric: a double field of the experiment's result struct. */
 typedef struct {

@@ -29,13 +29,29 @@ void pl_params_default(const pl_experiment *e, pl_params *p)
     for (size_t i = 0; i < e->n_params; i++) p->v[i] = e->params[i].def;
 }
 
-/* Name of entry k of a type table (its first member), NULL past the end. */
+/* Entry k of a type table (a struct whose first member is its name), NULL past the end. */
+static const void *table_entry(const pl_param_spec *ps, size_t k)
+{
+    if (ps->table_n && k >= ps->table_n) return NULL;
+    const char *slot = (const char *)ps->table;
+    for (size_t j = 0; j <= k; j++) { /* a NULL-terminated table: no entry may be skipped */
+        const void *entry = slot + j * ps->table_stride;
+        if (ps->table_ptrs) memcpy(&entry, entry, sizeof entry);
+        if (!entry) return NULL;
+        const char *name;
+        memcpy(&name, entry, sizeof name);
+        if (!name) return NULL;
+        if (j == k) return entry;
+    }
+    return NULL;
+}
+
+/* Name of entry k of a type table, NULL past the end. */
 static const char *table_name(const pl_param_spec *ps, size_t k)
 {
-    if (k >= ps->table_n) return NULL;
-    const char *entry = (const char *)ps->table + k * ps->table_stride;
-    const char *name;
-    memcpy(&name, entry, sizeof name);
+    const void *entry = table_entry(ps, k);
+    const char *name = NULL;
+    if (entry) memcpy(&name, entry, sizeof name);
     return name;
 }
 
@@ -321,8 +337,8 @@ void pl_point_from_params(const pl_experiment *e, const pl_params *p, void *pt)
             long l = (long)v;
             memcpy(b + ps->offset, &l, sizeof l);
         } else if (ps->table) {
-            size_t k = v >= 0 && (size_t)v < ps->table_n ? (size_t)v : 0;
-            const void *entry = (const char *)ps->table + k * ps->table_stride;
+            const void *entry = v >= 0 ? table_entry(ps, (size_t)v) : NULL;
+            if (!entry) entry = table_entry(ps, 0);
             memcpy(b + ps->offset, &entry, sizeof entry);
         } else {
             int k = (int)v;
