@@ -27,7 +27,7 @@ static pl_status point_theory(const pl_bo_act_type *act, size_t d, size_t k, dou
     }
     double nd = (double)pl_bo_exp_n(alpha, d) / (double)d;
     pl_bo_fp_opts o = pl_bo_fp_default_opts();
-    o.scan = 200; /* several stable fixed points: the equilibrium (largest free entropy) */
+    o.scan = 100; /* several stable fixed points: the equilibrium (largest free entropy) */
     st = pl_bo_solve(&ch, k, v, nd, delta, &o, r, q);
     if (st != PL_OK) snprintf(msg, len, "BO fixed point: %s", pl_strerror(st));
     return st;

@@ -158,8 +158,9 @@ static const pl_param_spec w_params[] = {
     {PL_P_INT(w_point, guides, 0, 0, 1,
               "1: add two theory records (branches 1, 2) whose eps_bo is the "
               "feature-learning and the refinement guide, drawn dashed")},
-    {PL_P_INT(w_point, scan, 200, 0, 100000,
-              "discrete form: grid points scanned for several stable fixed points (0: none); "
+    {PL_P_INT(w_point, scan, 100, 0, 100000,
+              "discrete form: grid points scanned, besides every jump of the map, for several "
+              "stable fixed points (0: no scan); "
               "the one of largest free entropy is reported"),
      .added = 1},
 };

@@ -534,16 +534,40 @@ static pl_status fp_bisect(fp_map F, void *ctx, double hi, const pl_bo_fp_opts *
     return res->status = st;
 }
 
-/* Every stable root on the scan grid (a + to - sign change of h = F - eps, refined by
- * bisection); the one of largest free entropy replaces the bisection's when they differ. */
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Every stable root (a + to - sign change of h = F - eps, refined by bisection) among the
+ * scan grid and the two sides of every jump of F: feature i loses its overlap where its SNR
+ * crosses l_e, at eps_i = c s_i/l_e - Delta, and only there can F jump (upwards), so roots
+ * that appear one per newly learned feature are never missed however close they lie. The
+ * root of largest free entropy replaces the bisection's when they differ. */
 static void select_equilibrium(const weighted_ctx *wc, double top, const pl_bo_fp_opts *o,
                                pl_bo_fp *res)
 {
+    const pl_bo_channel *ch = wc->ch;
+    size_t njump = !ch->continuous && ch->l_e > 0.0 && isfinite(ch->l_e) ? wc->m : 0;
+    double *pts = malloc((o->scan + 2 * njump + 1) * sizeof *pts);
+    if (!pts) return;
+    size_t np = 0;
+    for (size_t j = 0; j < o->scan; j++)
+        pts[np++] = top * pow(1e-10, 1.0 - (double)j / (double)(o->scan - 1));
+    for (size_t i = 0; i < njump; i++) {
+        double e = wc->c * wc->s[i] / ch->l_e - wc->delta;
+        if (e > 0.0 && e < top) {
+            pts[np++] = e * (1.0 - 1e-12);
+            pts[np++] = e * (1.0 + 1e-12);
+        }
+    }
+    qsort(pts, np, sizeof *pts, cmp_dbl);
     double best = res->free_entropy, prev_e = 0.0;
     double prev_h = weighted_F(wc, 0.0, NULL);
     int n = 0;
-    for (size_t j = 0; j < o->scan; j++) {
-        double e = top * pow(1e-10, 1.0 - (double)j / (double)(o->scan - 1));
+    for (size_t j = 0; j < np; j++) {
+        double e = pts[j];
         double h = weighted_F(wc, e, NULL) - e;
         if (prev_h > 0.0 && h <= 0.0) {
             double lo = prev_e, hi = e;
@@ -567,6 +591,7 @@ static void select_equilibrium(const weighted_ctx *wc, double top, const pl_bo_f
         prev_e = e;
         prev_h = h;
     }
+    free(pts);
     res->n_stable = n > 0 ? n : 1;
     res->free_entropy = best;
 }
