@@ -105,6 +105,56 @@ static void test_channel_oracles(void)
           lo.tail_rel);
 }
 
+/* F(eps) of one feature (v = 1) from the public overlap m_e: 1 - g(m_e(c/(Delta + eps))) */
+typedef struct {
+    const pl_bo_channel *ch;
+    double c, delta;
+} one_feature;
+
+static double slope_phi(double eps, void *p)
+{
+    const one_feature *o = p;
+    double q = pl_bo_m_e(o->ch, o->c / (o->delta + eps));
+    double F = o->ch->g1 - pl_bo_g(o->ch, q);
+    return (F - eps) / ((o->delta + eps) * (o->delta + eps));
+}
+
+/* Several stable fixed points: the scan counts them and the one of largest free entropy is
+ * returned. The free entropy is checked against its defining derivative, dPhi/deps = (F -
+ * eps)/(Delta + eps)^2, integrated by adaptive quadrature between points where F is smooth. */
+static void check_equilibrium(const pl_bo_channel *he, double c)
+{
+    double one = 1.0, delta = 0.1;
+    pl_bo_fp_opts fo = pl_bo_fp_default_opts();
+    fo.scan = 400;
+    pl_bo_fp r;
+    pl_bo_solve(he, 1, &one, c, delta, &fo, &r, NULL);
+    CHECK(r.n_stable == 2, "two stable roots (the learned one and eps = g(1)): %d", r.n_stable);
+    /* both candidates: the learned root (bisection from 0 without a scan) and the trivial one */
+    pl_bo_fp r0;
+    pl_bo_solve(he, 1, &one, c, delta, NULL, &r0, NULL);
+    double triv = he->g1 - he->g0;
+    double phi_a = pl_bo_free_entropy(he, 1, &one, c, delta, r0.eps),
+           phi_b = pl_bo_free_entropy(he, 1, &one, c, delta, triv);
+    double best = phi_a > phi_b ? r0.eps : triv;
+    CHECK_CLOSE(r.eps, best, 1e-9, "the root of larger free entropy is returned");
+    CHECK_CLOSE(r.free_entropy, fmax(phi_a, phi_b), 1e-12, "its free entropy");
+    CHECK(r.switched == (best != r0.eps), "switched flag");
+    /* the potential's derivative: on [0.05, 0.3] (continuous branch) */
+    one_feature of = {he, c, delta};
+    double integral, abserr;
+    pl_status st = pl_integrate(slope_phi, &of, 0.05, 0.3, 1e-13, 1e-11, PL_QUAD_PLAIN, 200, &integral, &abserr);
+    double dphi = pl_bo_free_entropy(he, 1, &one, c, delta, 0.3) -
+                  pl_bo_free_entropy(he, 1, &one, c, delta, 0.05);
+    CHECK(st == PL_OK, "quadrature status %d", st);
+    CHECK_CLOSE(dphi, integral, 1e-9, "Phi(0.3) - Phi(0.05) = integral of (F - eps)/(D + eps)^2");
+    /* and beyond the jump (nothing learned for eps > eps*): [0.9, 1.2] */
+    pl_integrate(slope_phi, &of, 0.9, 1.2, 1e-13, 1e-11, PL_QUAD_PLAIN, 200, &integral, &abserr);
+    dphi = pl_bo_free_entropy(he, 1, &one, c, delta, 1.2) -
+           pl_bo_free_entropy(he, 1, &one, c, delta, 0.9);
+    CHECK_CLOSE(dphi, integral, 1e-9, "same on the trivial branch");
+}
+
 static void test_exact_kernels(void)
 {
     pl_bo_channel ch;
@@ -161,6 +211,7 @@ static void test_exact_kernels(void)
         CHECK(pl_bo_solve(&he, 1, &one, c, 0.1, &fo, &r, NULL) == PL_OK, "he3 k = 1 solve");
         CHECK(r.sign_changes >= 3, "several roots seen: %d", r.sign_changes);
         CHECK(!r.pinned && fabs(r.residual) < 1e-9, "genuine root (residual %g)", r.residual);
+        check_equilibrium(&he, c);
     }
     /* an activation without components of order >= 2 is rejected */
     pl_bo_channel_opts o = pl_bo_channel_default_opts();

@@ -252,18 +252,35 @@ static void check_experiment_theory(void)
     p.v[pl_param_index(e, "at_xi")] = 5.7;
     pl_records out;
     pl_records_init(&out);
-    e->theory(e, &p, &out);
+    pl_experiment_theory(e, &p, NULL, 0, NULL, NULL, &out);
     CHECK(out.n == 3, "three records (branches) at xi = 5.7, got %zu", out.n);
     for (size_t i = 0; i < out.n; i++)
         CHECK(pl_record_get(&out.rec[i], e, "branch") == (double)i && strstr(out.rec[i].message, "3 solutions"),
               "branch %zu labelled: '%s'", i, out.rec[i].message);
+    /* each branch stores the alpha solved from xi; solving at that alpha gives xi back */
+    pl_records back;
+    pl_records_init(&back);
+    for (size_t i = 0; i < out.n; i++) {
+        pl_params q = p;
+        double a = pl_record_get(&out.rec[i], e, "alpha_xi");
+        CHECK(a > 0 && a != p.v[pl_param_index(e, "alpha")], "branch %zu alpha_xi = %g", i, a);
+        q.v[pl_param_index(e, "at_xi")] = 0;
+        q.v[pl_param_index(e, "alpha")] = a;
+        pl_records_clear(&back);
+        pl_experiment_theory(e, &q, NULL, 0, NULL, NULL, &back);
+        int found = 0;
+        for (size_t j = 0; j < back.n; j++)
+            found |= fabs(pl_record_get(&back.rec[j], e, "xi") - 5.7) < 1e-6;
+        CHECK(found, "alpha_xi of branch %zu solves back to xi = 5.7", i);
+    }
+    pl_records_free(&back);
     pl_records_clear(&out);
     /* lambda = 0, Delta = 0.5, kappa = 1: no interpolating root at xi = 2 < xi_inter */
     p.v[pl_param_index(e, "kappa")] = 1;
     p.v[pl_param_index(e, "lambda")] = 0;
     p.v[pl_param_index(e, "delta")] = 0.5;
     p.v[pl_param_index(e, "at_xi")] = 2;
-    e->theory(e, &p, &out);
+    pl_experiment_theory(e, &p, NULL, 0, NULL, NULL, &out);
     CHECK(out.n == 1 && out.rec[0].status == PL_REC_FAILED &&
               strstr(out.rec[0].message, "no solution"),
           "no solution reported as such: '%s'", out.n ? out.rec[0].message : "");

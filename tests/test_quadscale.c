@@ -277,7 +277,7 @@ static void check_bad_input(void)
     p.v[pl_param_index(e, "n")] = 400;
     pl_records out;
     pl_records_init(&out);
-    e->theory(e, &p, &out);
+    pl_experiment_theory(e, &p, NULL, 0, NULL, NULL, &out);
     CHECK(out.n == 1 && strstr(out.rec[0].message, "gamma") &&
               isnan(pl_record_get(&out.rec[0], e, "pred_slope")) &&
               pl_record_get(&out.rec[0], e, "err") > 0,

@@ -122,6 +122,12 @@ typedef struct {
                             > 1 means several fixed points (bisection keeps the reference's) */
     double residual;     /* F(eps) - eps at the returned eps */
     size_t iterations;
+    /* With a scan (opts.scan > 1): the number of stable roots (F crossing eps from above) on
+     * the scan grid, the returned one being the equilibrium: the largest replica free entropy
+     * (free_entropy, up to a positive factor and a constant); switched = 1 when that is not
+     * the root the bisection from eps = 0 found. Without a scan n_stable = 1. */
+    int n_stable, switched;
+    double free_entropy;
 } pl_bo_fp;
 
 typedef struct {
@@ -142,6 +148,12 @@ pl_status pl_bo_solve_weighted(const pl_bo_channel *ch, size_t m, const double *
 /* Discrete finite-k form with readout v (k entries, need not be normalised). */
 pl_status pl_bo_solve(const pl_bo_channel *ch, size_t k, const double *v, double n_over_d,
                       double delta, const pl_bo_fp_opts *opts, pl_bo_fp *res, double *q);
+
+/* The replica free entropy of the discrete form at eps (up to a positive factor and a
+ * constant; its stationary points are the fixed points, dPhi/deps = (F - eps)/(Delta +
+ * eps)^2). NaN on bad input. */
+double pl_bo_free_entropy(const pl_bo_channel *ch, size_t k, const double *v,
+                          double n_over_d, double delta, double eps);
 
 /* Readout profiles. */
 typedef enum { PL_BO_POWER = 0, PL_BO_DENSE, PL_BO_EXP } pl_bo_profile;

@@ -7,8 +7,6 @@
 
 /* channel of a built-in activation at Hermite order `order` (GH for smooth, adaptive else) */
 pl_status pl_bo_exp_channel(const pl_bo_act_type *act, size_t order, pl_bo_channel *ch);
-/* activation from a choice index (same order as pl_bo_act_types) */
-const pl_bo_act_type *pl_bo_exp_act(double idx);
 /* n = int(alpha d^2) */
 size_t pl_bo_exp_n(double alpha, size_t d);
 

@@ -1,6 +1,7 @@
 /* Experiments `bo-channel` and `bo-width`: the scalar channel of family 9 and the BO error /
  * effective width versus the sample ratio alpha = n/d^2. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,6 @@ pl_status pl_bo_exp_channel(const pl_bo_act_type *act, size_t order, pl_bo_chann
     return pl_bo_channel_init(ch, act->f, NULL, &o);
 }
 
-const pl_bo_act_type *pl_bo_exp_act(double idx)
-{
-    size_t i = (size_t)idx;
-    return i < pl_bo_act_count() ? pl_bo_act_types[i] : pl_bo_act_types[0];
-}
-
 size_t pl_bo_exp_n(double alpha, size_t d)
 {
     /* n = int(alpha d^2) as in the reference code (the tiny offset absorbs rounding) */
@@ -33,54 +28,74 @@ size_t pl_bo_exp_n(double alpha, size_t d)
 
 /* ---------------------------------------------------------------- bo-channel */
 
-enum { C_ACT, C_ORDER, C_LMIN, C_TAILTOL, C_L, NCP };
-enum { CM_LE, CM_LS, CM_MEJ, CM_MSJ, CM_G1, CM_TAIL, CM_ME, CM_MFIX, CM_PHI, NCM };
+typedef struct {
+    const pl_bo_act_type *act;
+    long order, lmin;
+    double tail_tol, l;
+} ch_point;
+typedef struct {
+    double l_e, l_s, m_e_jump, m_s_jump, g1, tail, m_e, m_fixed, dphi;
+} ch_result;
 
-static const pl_param_spec ch_params[NCP] = {
-    [C_ACT] = {.name = "act", .type = PL_PARAM_CHOICE, .def = 0, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "tanh2-nolin|tanh2|relu-nolin|relu|he3|sin-nolin", .help = "activation (tanh2-nolin = tanh(2x) - 0.729478 x, the paper's)"},
-    [C_ORDER] = {.name = "order", .type = PL_PARAM_INT, .def = 170, .lo = 2, .hi = 170, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "Hermite order L of the kernel g(q) = sum_{lmin<=l<=L} mu_l^2 q^l / l!"},
-    [C_LMIN] = {.name = "lmin", .type = PL_PARAM_INT, .def = 2, .lo = 0, .hi = 3, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "first Hermite order kept (2 removes the constant and linear parts)"},
-    [C_TAILTOL] = {.name = "tail_tol", .type = PL_PARAM_REAL, .def = 1e-6, .lo = 0, .hi = 1, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "relative series tail above which the order is reported as not converged"},
-    [C_L] = {.name = "l", .type = PL_PARAM_REAL, .def = 20, .lo = 0, .hi = 1e12, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "SNR at which m_e(l) and the largest fixed point are evaluated"},
+static const pl_param_spec ch_params[] = {
+    {PL_P_PTABLE(ch_point, act, pl_bo_act_types, 0,
+                 "activation (tanh2-nolin = tanh(2x) - 0.729478 x, the paper's)")},
+    {PL_P_INT(ch_point, order, 170, 2, 170,
+              "Hermite order L of the kernel g(q) = sum_{lmin<=l<=L} mu_l^2 q^l / l!")},
+    {PL_P_INT(ch_point, lmin, 2, 0, 3,
+              "first Hermite order kept (2 removes the constant and linear parts)")},
+    {PL_P_REAL(ch_point, tail_tol, 1e-6, 0, 1,
+               "relative series tail above which the order is reported as not converged")},
+    {PL_P_REAL(ch_point, l, 20, 0, 1e12,
+               "SNR at which m_e(l) and the largest fixed point are evaluated")},
 };
-static const char *const ch_metrics[NCM] = {"l_e",  "l_s",   "m_e_jump", "m_s_jump", "g1",
-                                            "tail", "m_e",  "m_fixed",  "dphi"};
+static const pl_metric_spec ch_metrics[] = {
+    PL_METRIC(ch_result, l_e, "SNR of the first-order transition (phi of the top branch "
+                              "crosses phi(0))"),
+    PL_METRIC(ch_result, l_s, "spinodal SNR min_q q/((1-q) g'(q))"),
+    PL_METRIC(ch_result, m_e_jump, "overlap jump at l_e"),
+    PL_METRIC(ch_result, m_s_jump, "overlap at the spinodal"),
+    PL_METRIC(ch_result, g1, "g(1) = sum_{l>=lmin} mu_l^2/l!"),
+    PL_METRIC(ch_result, tail, "relative Hermite tail beyond the order"),
+    PL_METRIC(ch_result, m_e, "equilibrium overlap m_e(l)"),
+    PL_METRIC(ch_result, m_fixed, "largest fixed point at l"),
+    PL_METRIC(ch_result, dphi, "phi_l(m_fixed) - phi_l(0)"),
+};
 
-static pl_status ch_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status ch_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "theory", -1);
-    if (!rec) return PL_ENOMEM;
-    const pl_bo_act_type *act = pl_bo_exp_act(p->v[C_ACT]);
+    const ch_point *p = pt;
+    ch_result r;
+    pl_result_clear(e, &r);
     pl_bo_channel_opts o = pl_bo_channel_default_opts();
-    o.order = (size_t)p->v[C_ORDER];
-    o.lmin = (size_t)p->v[C_LMIN];
-    o.tail_tol = p->v[C_TAILTOL];
-    o.adaptive = act->smooth ? -1 : 1;
+    o.order = (size_t)p->order;
+    o.lmin = (size_t)p->lmin;
+    o.tail_tol = p->tail_tol;
+    o.adaptive = p->act->smooth ? -1 : 1;
     pl_bo_channel ch;
-    pl_status st = pl_bo_channel_init(&ch, act->f, NULL, &o);
+    pl_status st = pl_bo_channel_init(&ch, p->act->f, NULL, &o);
     if (st == PL_ENOMEM) return st;
+    if (st == PL_OK || st == PL_ENOCONV) {
+        r.l_e = ch.l_e;
+        r.l_s = ch.l_s;
+        r.m_e_jump = ch.m_jump;
+        r.m_s_jump = ch.m_s;
+        r.g1 = ch.g1;
+        r.tail = ch.tail_rel;
+        r.m_e = pl_bo_m_e(&ch, p->l);
+        r.m_fixed = pl_bo_m_fixed(&ch, p->l);
+        r.dphi = pl_bo_phi(&ch, p->l, r.m_fixed) - pl_bo_phi(&ch, p->l, 0.0);
+    }
+    pl_record *rec = pl_emit(em, "theory", &r);
+    if (!rec) return PL_ENOMEM;
     if (st != PL_OK && st != PL_ENOCONV) {
         pl_record_fail(rec, st, "%s", ch.message);
-        return PL_OK;
-    }
-    if (st == PL_ENOCONV) {
+    } else if (st == PL_ENOCONV) {
         rec->status = PL_REC_NOT_CONVERGED;
-        snprintf(rec->message, sizeof rec->message, "%s (act %s)", ch.message, act->name);
+        snprintf(rec->message, sizeof rec->message, "%s (act %s)", ch.message, p->act->name);
     } else if (ch.message[0]) {
         snprintf(rec->message, sizeof rec->message, "%s", ch.message);
     }
-    double l = p->v[C_L];
-    rec->metric[CM_LE] = ch.l_e;
-    rec->metric[CM_LS] = ch.l_s;
-    rec->metric[CM_MEJ] = ch.m_jump;
-    rec->metric[CM_MSJ] = ch.m_s;
-    rec->metric[CM_G1] = ch.g1;
-    rec->metric[CM_TAIL] = ch.tail_rel;
-    rec->metric[CM_ME] = pl_bo_m_e(&ch, l);
-    double qf = pl_bo_m_fixed(&ch, l);
-    rec->metric[CM_MFIX] = qf;
-    rec->metric[CM_PHI] = pl_bo_phi(&ch, l, qf) - pl_bo_phi(&ch, l, 0.0);
     return PL_OK;
 }
 
@@ -98,56 +113,79 @@ const pl_experiment pl_exp_bo_channel = {
         "(E sigma^2 - sum_{l<=L}) / E sigma^2 (restricted to l >= lmin); a record is "
         "not_converged when tail > tail_tol. dphi = phi_l(m_fixed) - phi_l(0).",
     .params = ch_params,
-    .n_params = NCP,
-    .metrics = ch_metrics,
-    .n_metrics = NCM,
+    .n_params = sizeof ch_params / sizeof ch_params[0],
+    .point_size = sizeof(ch_point),
+    .metric_map = ch_metrics,
+    .n_metrics = sizeof ch_metrics / sizeof ch_metrics[0],
+    .result_size = sizeof(ch_result),
     .default_sweep = "l=10:40:0.5",
     .default_seeds = 1,
     .plot_x = "l",
     .plot_y = "m_e,m_fixed",
-    .theory = ch_theory,
+    .solve = ch_solve,
 };
 
 /* ---------------------------------------------------------------- bo-width */
 
-enum { W_D, W_K, W_DELTA, W_BETA, W_ALPHA, W_PROFILE, W_ACT, W_TAU, W_FORM, W_ORDER, W_GUIDES, NWP };
-enum {
-    WM_EPS,
-    WM_KC,
-    WM_OS,
-    WM_DEFF,
-    WM_KCDN,
-    WM_RATIO,
-    WM_GFL,
-    WM_GREF,
-    WM_SLOPE,
-    WM_LAW,
-    WM_PINNED,
-    WM_REGIME,
-    NWM
+typedef struct {
+    long d, k;
+    double delta, beta, alpha;
+    int profile;
+    const pl_bo_act_type *act;
+    double tau;
+    int form;
+    long order, guides, scan;
+} w_point;
+typedef struct {
+    double eps_bo, k_c, eps_one_shot, delta_eff, kc_d_over_n, ratio, guide_fl, guide_ref,
+        slope_local, slope_law, pinned, regime, n_stable, free_entropy;
+} w_result;
+
+static const pl_param_spec w_params[] = {
+    {PL_P_INT(w_point, d, 200, 1, 1e9, "input dimension")},
+    {PL_P_INT(w_point, k, 100, 1, 1e8, "teacher width k = gamma d")},
+    {PL_P_REAL(w_point, delta, 0.01, 0, 1e6, "label noise variance"), .lo_open = 1},
+    {PL_P_REAL(w_point, beta, 1.0, 0, 100, "power-law exponent of the readout, v_i ∝ i^-beta")},
+    {PL_P_REAL(w_point, alpha, 2.0, 0, 1e9, "n / d^2"), .lo_open = 1},
+    {PL_P_CHOICE(w_point, profile, PL_BO_POWER, "power|dense|exp",
+                 "readout profile: i^-beta, linspace(2.5, 1, k), e^{-(i-1)/tau}")},
+    {PL_P_PTABLE(w_point, act, pl_bo_act_types, 0,
+                 "activation (the kernel always drops the constant and linear Hermite parts)")},
+    {PL_P_REAL(w_point, tau, 20, 0, 1e9, "decay length of the exp profile"), .lo_open = 1},
+    {PL_P_CHOICE(w_point, form, 0, "discrete|density",
+                 "finite-k sum over the k features, or the proportional-limit density form")},
+    {PL_P_INT(w_point, order, 170, 2, 170, "Hermite order of g(q)")},
+    {PL_P_INT(w_point, guides, 0, 0, 1,
+              "1: add two theory records (branches 1, 2) whose eps_bo is the "
+              "feature-learning and the refinement guide, drawn dashed")},
+    {PL_P_INT(w_point, scan, 100, 0, 100000,
+              "discrete form: grid points scanned, besides every jump of the map, for several "
+              "stable fixed points (0: no scan); "
+              "the one of largest free entropy is reported"),
+     .added = 1},
+};
+static const pl_metric_spec w_metrics[] = {
+    PL_METRIC(w_result, eps_bo, "Bayes-optimal excess error eps_BO"),
+    PL_METRIC(w_result, k_c, "effective width: index of the first zero overlap (k if none)"),
+    PL_METRIC(w_result, eps_one_shot, "error of one posterior sample keeping k_c neurons"),
+    PL_METRIC(w_result, delta_eff, "delta + g(1) sum_{i > k_c} v_i^2"),
+    PL_METRIC(w_result, kc_d_over_n, "k_c d / n"),
+    PL_METRIC(w_result, ratio, "eps_bo / (k_c d / n)"),
+    PL_METRIC(w_result, guide_fl, "asymptotic feature-learning law"),
+    PL_METRIC(w_result, guide_ref, "refinement guide k d delta/(n - k d)"),
+    PL_METRIC(w_result, slope_local, "d ln eps / d ln n"),
+    PL_METRIC(w_result, slope_law, "1/(2 beta) - 1"),
+    PL_METRIC(w_result, pinned, "1 when eps sits on a jump of the map"),
+    PL_METRIC(w_result, regime, "1: feature learning (k_c < k), 2: refinement (k_c = k)"),
+    PL_METRIC(w_result, n_stable, "stable fixed points found by the scan (discrete form)"),
+    PL_METRIC(w_result, free_entropy, "replica free entropy of the reported fixed point (up to "
+                                      "a positive factor and a constant)"),
 };
 
-static const pl_param_spec w_params[NWP] = {
-    [W_D] = {.name = "d", .type = PL_PARAM_INT, .def = 200, .lo = 1, .hi = 1e9, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "input dimension"},
-    [W_K] = {.name = "k", .type = PL_PARAM_INT, .def = 100, .lo = 1, .hi = 1e8, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "teacher width k = gamma d"},
-    [W_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0.01, .lo = 0, .hi = 1e6, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "label noise variance"},
-    [W_BETA] = {.name = "beta", .type = PL_PARAM_REAL, .def = 1.0, .lo = 0, .hi = 100, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "power-law exponent of the readout, v_i ∝ i^-beta"},
-    [W_ALPHA] = {.name = "alpha", .type = PL_PARAM_REAL, .def = 2.0, .lo = 0, .hi = 1e9, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "n / d^2"},
-    [W_PROFILE] = {.name = "profile", .type = PL_PARAM_CHOICE, .def = 0, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "power|dense|exp", .help = "readout profile: i^-beta, linspace(2.5, 1, k), e^{-(i-1)/tau}"},
-    [W_ACT] = {.name = "act", .type = PL_PARAM_CHOICE, .def = 0, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "tanh2-nolin|tanh2|relu-nolin|relu|he3|sin-nolin", .help = "activation (the kernel always drops the constant and linear Hermite parts)"},
-    [W_TAU] = {.name = "tau", .type = PL_PARAM_REAL, .def = 20, .lo = 0, .hi = 1e9, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "decay length of the exp profile"},
-    [W_FORM] = {.name = "form", .type = PL_PARAM_CHOICE, .def = 0, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "discrete|density", .help = "finite-k sum over the k features, or the proportional-limit density form"},
-    [W_ORDER] = {.name = "order", .type = PL_PARAM_INT, .def = 170, .lo = 2, .hi = 170, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "Hermite order of g(q)"},
-    [W_GUIDES] = {.name = "guides", .type = PL_PARAM_INT, .def = 0, .lo = 0, .hi = 1, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "1: add two theory records (branches 1, 2) whose eps_bo is the "
-                  "feature-learning and the refinement guide, drawn dashed"},
-};
-static const char *const w_metrics[NWM] = {
-    "eps_bo", "k_c",      "eps_one_shot", "delta_eff", "kc_d_over_n", "ratio",
-    "guide_fl", "guide_ref", "slope_local", "slope_law", "pinned", "regime"};
-
-static const char *w_check(const pl_params *p, char *buf, size_t len)
+static const char *w_check(const void *pt, char *buf, size_t len)
 {
-    if ((int)p->v[W_FORM] == 1 && (int)p->v[W_PROFILE] == PL_BO_POWER && !(p->v[W_BETA] < 0.5)) {
+    const w_point *p = pt;
+    if (p->form == 1 && p->profile == PL_BO_POWER && !(p->beta < 0.5)) {
         snprintf(buf, len,
                  "form=density needs beta < 1/2 for the power profile (for beta >= 1/2 the top "
                  "features carry O(1) weight: use form=discrete)");
@@ -158,114 +196,139 @@ static const char *w_check(const pl_params *p, char *buf, size_t len)
 
 typedef struct {
     const pl_bo_channel *ch;
-    const pl_params *p;
+    const w_point *p;
     const double *v;
 } w_ctx;
 
-static pl_status w_solve(const w_ctx *c, double alpha, pl_bo_fp *r)
+static pl_status w_fixed_point(const w_ctx *c, double alpha, size_t scan, pl_bo_fp *r)
 {
-    const pl_params *p = c->p;
-    size_t d = (size_t)p->v[W_D], k = (size_t)p->v[W_K];
+    const w_point *p = c->p;
+    size_t d = (size_t)p->d, k = (size_t)p->k;
     pl_bo_fp_opts o = pl_bo_fp_default_opts();
-    if ((int)p->v[W_FORM] == 0) {
+    if (p->form == 0) {
+        o.scan = scan;
         double nd = (double)pl_bo_exp_n(alpha, d) / (double)d;
-        return pl_bo_solve(c->ch, k, c->v, nd, p->v[W_DELTA], &o, r, NULL);
+        return pl_bo_solve(c->ch, k, c->v, nd, p->delta, &o, r, NULL);
     }
     double gamma = (double)k / (double)d;
-    int prof = (int)p->v[W_PROFILE];
-    double param = prof == PL_BO_POWER ? p->v[W_BETA] : (prof == PL_BO_EXP ? p->v[W_TAU] / (double)k : 0);
+    int prof = p->profile;
+    double param = prof == PL_BO_POWER ? p->beta : (prof == PL_BO_EXP ? p->tau / (double)k : 0);
     pl_status st = pl_bo_solve_density(c->ch, (pl_bo_profile)prof, param, alpha / gamma,
-                                       p->v[W_DELTA], &o, r);
+                                       p->delta, &o, r);
     r->k_c *= (double)k;
     return st;
 }
 
-static pl_status w_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status w_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
 {
-    (void)e;
-    pl_record *rec = pl_records_add(out, p, "theory", -1);
-    if (!rec) return PL_ENOMEM;
-    size_t d = (size_t)p->v[W_D], k = (size_t)p->v[W_K];
-    const pl_bo_act_type *act = pl_bo_exp_act(p->v[W_ACT]);
+    const w_point *p = pt;
+    size_t d = (size_t)p->d, k = (size_t)p->k;
+    w_result res;
+    pl_result_clear(e, &res);
+    char fail[PL_MSG_LEN] = "", warn[PL_MSG_LEN] = "";
+    pl_status fst = PL_OK;
+    int not_conv = 0;
     pl_bo_channel ch;
-    pl_status st = pl_bo_exp_channel(act, (size_t)p->v[W_ORDER], &ch);
+    pl_status st = pl_bo_exp_channel(p->act, (size_t)p->order, &ch);
+    if (st == PL_ENOMEM) return st;
     if (st != PL_OK && st != PL_ENOCONV) {
+        pl_record *rec = pl_emit(em, "theory", &res);
+        if (!rec) return PL_ENOMEM;
         pl_record_fail(rec, st, "%s", ch.message);
-        return st == PL_ENOMEM ? st : PL_OK;
+        return PL_OK;
     }
-    char warn[PL_MSG_LEN] = "";
     if (st == PL_ENOCONV) {
-        rec->status = PL_REC_NOT_CONVERGED;
+        not_conv = 1;
         snprintf(warn, sizeof warn, "%s", ch.message);
     }
     double *v = malloc(k * sizeof *v);
     if (!v) return PL_ENOMEM;
-    int prof = (int)p->v[W_PROFILE];
-    st = pl_bo_profile_fill((pl_bo_profile)prof,
-                            prof == PL_BO_POWER ? p->v[W_BETA] : p->v[W_TAU], k, v);
+    st = pl_bo_profile_fill((pl_bo_profile)p->profile,
+                            p->profile == PL_BO_POWER ? p->beta : p->tau, k, v);
     if (st != PL_OK) {
-        pl_record_fail(rec, st, "readout profile could not be normalised");
         free(v);
+        pl_record *rec = pl_emit(em, "theory", &res);
+        if (!rec) return PL_ENOMEM;
+        pl_record_fail(rec, st, "readout profile could not be normalised");
         return PL_OK;
     }
     w_ctx c = {&ch, p, v};
-    double alpha = p->v[W_ALPHA];
+    double alpha = p->alpha;
     pl_bo_fp r;
-    st = w_solve(&c, alpha, &r);
+    st = w_fixed_point(&c, alpha, (size_t)p->scan, &r);
     if (st == PL_ENOMEM) {
         free(v);
         return st;
     }
     if (st != PL_OK) {
-        pl_record_fail(rec, st, "BO fixed point: %s", pl_strerror(st));
+        fst = st;
+        snprintf(fail, sizeof fail, "BO fixed point: %s", pl_strerror(st));
     }
     double n = (double)pl_bo_exp_n(alpha, d), nd = n / (double)d;
-    rec->metric[WM_EPS] = r.eps;
-    rec->metric[WM_KC] = r.k_c;
-    rec->metric[WM_OS] = r.eps_one_shot;
-    rec->metric[WM_DEFF] = r.delta_eff;
-    rec->metric[WM_KCDN] = r.k_c / nd;
-    rec->metric[WM_RATIO] = r.eps / (r.k_c / nd);
-    rec->metric[WM_PINNED] = r.pinned;
-    /* 1: feature learning (k_c < k), 2: refinement (every feature learned) */
-    rec->metric[WM_REGIME] = r.k_c < (double)k ? 1.0 : 2.0;
+    res.eps_bo = r.eps;
+    res.k_c = r.k_c;
+    res.eps_one_shot = r.eps_one_shot;
+    res.delta_eff = r.delta_eff;
+    res.kc_d_over_n = r.k_c / nd;
+    res.ratio = r.eps / (r.k_c / nd);
+    res.pinned = r.pinned;
+    res.regime = r.k_c < (double)k ? 1.0 : 2.0;
+    if (p->form == 0 && p->scan > 1) {
+        res.n_stable = r.n_stable;
+        res.free_entropy = r.free_entropy;
+    }
     double fl = NAN, ref = NAN;
-    double beta = prof == PL_BO_POWER ? p->v[W_BETA] : NAN;
-    pl_bo_guides(&ch, beta, k, nd, p->v[W_DELTA], &fl, &ref);
-    rec->metric[WM_GFL] = fl;
-    rec->metric[WM_GREF] = ref;
-    /* local exponent d ln eps / d ln n by a central difference in ln alpha */
+    double beta = p->profile == PL_BO_POWER ? p->beta : NAN;
+    pl_bo_guides(&ch, beta, k, nd, p->delta, &fl, &ref);
+    res.guide_fl = fl;
+    res.guide_ref = ref;
+    /* local exponent d ln eps / d ln n by a central difference in ln alpha (same branch
+     * selection at the three points) */
     if (st == PL_OK) {
         const double h = 0.05;
         pl_bo_fp r1, r2;
-        pl_status s1 = w_solve(&c, alpha * exp(-h), &r1), s2 = w_solve(&c, alpha * exp(h), &r2);
+        pl_status s1 = w_fixed_point(&c, alpha * exp(-h), (size_t)p->scan, &r1),
+                  s2 = w_fixed_point(&c, alpha * exp(h), (size_t)p->scan, &r2);
         if (s1 == PL_OK && s2 == PL_OK && r1.eps > 0 && r2.eps > 0)
-            rec->metric[WM_SLOPE] = log(r2.eps / r1.eps) / (2.0 * h);
+            res.slope_local = log(r2.eps / r1.eps) / (2.0 * h);
     }
     double law;
-    if (prof == PL_BO_POWER && pl_bo_scaling_exponent(p->v[W_BETA], &law) == PL_OK) {
-        rec->metric[WM_LAW] = law;
-    } else if (prof == PL_BO_POWER && !warn[0]) {
+    if (p->profile == PL_BO_POWER && pl_bo_scaling_exponent(p->beta, &law) == PL_OK) {
+        res.slope_law = law;
+    } else if (p->profile == PL_BO_POWER && !warn[0]) {
         snprintf(warn, sizeof warn,
                  "warning: the scaling law eps ~ n^(1/(2 beta) - 1) needs beta > 1/2 (beta = "
                  "%g); the fixed point itself is valid",
-                 p->v[W_BETA]);
+                 p->beta);
     }
-    if (r.pinned && !warn[0])
+    if (r.n_stable > 1)
+        snprintf(warn, sizeof warn,
+                 "%d stable fixed points: the one of largest free entropy is reported "
+                 "(eps = %.6g%s)",
+                 r.n_stable, r.eps, r.switched ? ", not the one reached from eps = 0" : "");
+    else if (r.pinned && !warn[0])
         snprintf(warn, sizeof warn,
                  "note: eps sits on a jump of the map (feature k_c+1 is at its threshold)");
-    if (warn[0] && rec->status != PL_REC_FAILED)
-        snprintf(rec->message, sizeof rec->message, "%s", warn);
     free(v);
-    if ((int)p->v[W_GUIDES]) {
+    pl_record *rec = pl_emit(em, "theory", &res);
+    if (!rec) return PL_ENOMEM;
+    if (fst != PL_OK)
+        pl_record_fail(rec, fst, "%s", fail);
+    else {
+        if (not_conv) rec->status = PL_REC_NOT_CONVERGED;
+        snprintf(rec->message, sizeof rec->message, "%s", warn);
+    }
+    if (p->guides) {
         double gv[2] = {fl, ref};
         const char *gm[2] = {"guide: feature-learning law (T4), slope 1/(2 beta) - 1",
                              "guide: refinement k d delta/(n - k d), slope -1"};
         for (int i = 0; i < 2; i++) {
-            pl_record *g = pl_records_add(out, p, "theory", -1);
-            if (!g) return PL_ENOMEM;
-            g->metric[WM_EPS] = gv[i];
-            snprintf(g->message, sizeof g->message, "%s", gm[i]);
+            w_result g;
+            pl_result_clear(e, &g);
+            g.eps_bo = gv[i];
+            pl_record *gr = pl_emit(em, "theory", &g);
+            if (!gr) return PL_ENOMEM;
+            snprintf(gr->message, sizeof gr->message, "%s", gm[i]);
         }
     }
     return PL_OK;
@@ -288,9 +351,11 @@ const pl_experiment pl_exp_bo_width = {
         "slope_law = 1/(2 beta) - 1; pinned = 1 when eps sits on a jump of the map; regime "
         "= 1 (feature learning, k_c < k) or 2 (refinement, k_c = k).",
     .params = w_params,
-    .n_params = NWP,
-    .metrics = w_metrics,
-    .n_metrics = NWM,
+    .n_params = sizeof w_params / sizeof w_params[0],
+    .point_size = sizeof(w_point),
+    .metric_map = w_metrics,
+    .n_metrics = sizeof w_metrics / sizeof w_metrics[0],
+    .result_size = sizeof(w_result),
     .default_sweep = "guides=1 alpha=2,2.389,2.854,3.409,4.072,4.865,5.811,6.942,8.292,9.905,11.83,"
                      "14.13,16.88,20.17,24.09,28.78,34.38,41.07,49.06,58.6,70",
     .default_seeds = 1,
@@ -298,6 +363,6 @@ const pl_experiment pl_exp_bo_width = {
     .plot_y = "eps_bo,k_c",
     .plot_logx = 1,
     .plot_logy = 1,
-    .check = w_check,
-    .theory = w_theory,
+    .check_point = w_check,
+    .solve = w_solve,
 };

@@ -1,5 +1,6 @@
 /* Family 4 experiments (the nuclear route): quad-erm, quad-threshold, quad-bo, quad-spectrum. */
 #include <math.h>
+#include <stddef.h>
 #include <plplot.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +16,15 @@
 enum { SOLVER_FISTA, SOLVER_GD, SOLVER_LBFGS };
 static const char *const solver_names[] = {"fista", "gd", "lbfgs"};
 
+/* The parameters of quad-erm and quad-spectrum. */
 typedef struct {
     double kappa, kappa_star, lambda, delta, alpha;
-    size_t d;
+    long d;
     int solver;
-    double tol, eta;
-    size_t maxit;
-} qn_sim_params;
+    double at_xi, tol;
+    long maxit;
+    double eta;
+} erm_point;
 
 typedef struct {
     pl_qn_result res;
@@ -31,9 +34,9 @@ typedef struct {
 } qn_sim_out;
 
 /* Teacher (Wishart, m* = round(kappa* d)), data (n = ceil(alpha d^2)), one solver, metrics. */
-static pl_status qn_simulate(const qn_sim_params *sp, pl_rng *rng, qn_sim_out *out)
+static pl_status qn_simulate(const erm_point *sp, pl_rng *rng, qn_sim_out *out)
 {
-    size_t d = sp->d, n = (size_t)ceil(sp->alpha * (double)d * (double)d);
+    size_t d = (size_t)sp->d, n = (size_t)ceil(sp->alpha * (double)d * (double)d);
     size_t ms = (size_t)llround(sp->kappa_star * (double)d);
     size_t m = (size_t)llround(sp->kappa * (double)d);
     if (m > d && sp->solver == SOLVER_FISTA) m = d;
@@ -51,7 +54,7 @@ static pl_status qn_simulate(const qn_sim_params *sp, pl_rng *rng, qn_sim_out *o
     pl_qn_problem pb = {X, y, sp->lambda, m};
     pl_qn_opts o = pl_qn_default_opts();
     o.tol = sp->tol;
-    o.maxit = sp->maxit;
+    o.maxit = (size_t)sp->maxit;
     o.step = sp->solver == SOLVER_GD ? sp->eta : 0;
     if (st == PL_OK) {
         if (sp->solver == SOLVER_FISTA) {
@@ -114,121 +117,133 @@ static const char *qn_check_common(double kappa, double kappa_star, double alpha
 
 /* ------------------------------------------------------------------ quad-erm */
 
-enum { E_KAPPA, E_KSTAR, E_LAMBDA, E_DELTA, E_ALPHA, E_D, E_SOLVER, E_XI, E_TOL, E_MAXIT, E_ETA,
-       E_NP };
-enum { EM_MSE, EM_TRAIN, EM_RANK, EM_ISE, EM_OBJ, EM_XI, EM_Q, EM_BRANCH, EM_ITER, EM_NM };
+typedef struct {
+    double mse, train_loss, rank, ise, objective, xi, q, branch, iterations, alpha_xi;
+} erm_result;
 
-static const pl_param_spec erm_params[E_NP] = {
-    [E_KAPPA] = {.name = "kappa", .type = PL_PARAM_REAL, .def = 0.7, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "student width m/d (> 0); the rank cap binds below kappa_min"},
-    [E_KSTAR] = {.name = "kappa_star", .type = PL_PARAM_REAL, .def = 0.5, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "teacher width m*/d (> 0)"},
-    [E_LAMBDA] = {.name = "lambda", .type = PL_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "weight decay: penalty (lambda/d)|W|_F^2 = (lambda/d) Tr S (>= 0; 0 = the "
-                  "lambda -> 0+ branches in theory)"},
-    [E_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "label noise variance (>= 0)"},
-    [E_ALPHA] = {.name = "alpha", .type = PL_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 1e3, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "samples n = alpha d^2 (> 0)"},
-    [E_D] = {.name = "d", .type = PL_PARAM_INT, .def = 60, .lo = 2, .hi = 5000, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "input dimension (simulation)"},
-    [E_SOLVER] = {.name = "solver", .type = PL_PARAM_CHOICE, .def = SOLVER_FISTA, .lo = 0, .hi = 0, .lo_open = 0, .hi_open = 0, .choices = "fista|gd|lbfgs", .help = "FISTA on S, gradient descent or L-BFGS on the factor W (simulation)"},
-    [E_XI] = {.name = "at_xi", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "theory only: > 0 solves at this effective noise xi instead of at alpha (every "
-              "root q is one record)"},
-    [E_TOL] = {.name = "tol", .type = PL_PARAM_REAL, .def = 1e-7, .lo = 0, .hi = 1, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "solver tolerance (relative FISTA step / relative gradient norm times d)"},
-    [E_MAXIT] = {.name = "maxit", .type = PL_PARAM_INT, .def = 20000, .lo = 1, .hi = 1e8, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "solver iteration budget"},
-    [E_ETA] = {.name = "eta", .type = PL_PARAM_REAL, .def = 0.2, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "gradient descent time step (update W -= eta d grad L)"},
+static const pl_param_spec erm_params[] = {
+    {PL_P_REAL(erm_point, kappa, 0.7, 0, 100,
+               "student width m/d (> 0); the rank cap binds below kappa_min"),
+     .lo_open = 1},
+    {PL_P_REAL(erm_point, kappa_star, 0.5, 0, 100, "teacher width m*/d (> 0)"), .lo_open = 1},
+    {PL_P_REAL(erm_point, lambda, 0.1, 0, 1e6,
+               "weight decay: penalty (lambda/d)|W|_F^2 = (lambda/d) Tr S (>= 0; 0 = the "
+               "lambda -> 0+ branches in theory)")},
+    {PL_P_REAL(erm_point, delta, 0, 0, 1e6, "label noise variance (>= 0)")},
+    {PL_P_REAL(erm_point, alpha, 0.3, 0, 1e3, "samples n = alpha d^2 (> 0)"), .lo_open = 1},
+    {PL_P_INT(erm_point, d, 60, 2, 5000, "input dimension (simulation)")},
+    {PL_P_CHOICE(erm_point, solver, SOLVER_FISTA, "fista|gd|lbfgs",
+                 "FISTA on S, gradient descent or L-BFGS on the factor W (simulation)")},
+    {PL_P_REAL(erm_point, at_xi, 0, 0, 1e6,
+               "theory only: > 0 solves at this effective noise xi instead of at alpha (every "
+               "root q is one record; the alpha it implies is the metric alpha_xi)")},
+    {PL_P_REAL(erm_point, tol, 1e-7, 0, 1,
+               "solver tolerance (relative FISTA step / relative gradient norm times d)"),
+     .lo_open = 1},
+    {PL_P_INT(erm_point, maxit, 20000, 1, 1e8, "solver iteration budget")},
+    {PL_P_REAL(erm_point, eta, 0.2, 0, 100,
+               "gradient descent time step (update W -= eta d grad L)"),
+     .lo_open = 1},
 };
-static const char *const erm_metrics[EM_NM] = {"mse", "train_loss", "rank", "ise", "objective",
-                                               "xi", "q", "branch", "iterations"};
+static const pl_metric_spec erm_metrics[] = {
+    PL_METRIC(erm_result, mse, "|S - S*|_F^2/d (the function-space error is twice this)"),
+    PL_METRIC(erm_result, train_loss, "data term of the training loss"),
+    PL_METRIC(erm_result, rank, "rank of S / d"),
+    PL_METRIC(erm_result, ise, "in-sample error"),
+    PL_METRIC(erm_result, objective, "training objective (simulation)"),
+    PL_METRIC(erm_result, xi, "effective noise xi of the fixed point"),
+    PL_METRIC(erm_result, q, "threshold q of the fixed point"),
+    PL_METRIC(erm_result, branch, "index of the theory solution (0, 1, ... along q)"),
+    PL_METRIC(erm_result, iterations, "solver iterations (simulation)"),
+    PL_METRIC(erm_result, alpha_xi, "theory: the alpha of the solution (solved from xi when "
+                                    "at_xi > 0, else the alpha parameter)"),
+};
 
-static void setting_from(const pl_params *p, pl_qn_setting *s)
+static pl_qn_setting setting_from(const erm_point *p)
 {
-    s->kappa = p->v[E_KAPPA];
-    s->kappa_star = p->v[E_KSTAR];
-    s->lambda = p->v[E_LAMBDA];
-    s->delta = p->v[E_DELTA];
+    pl_qn_setting s = {p->kappa, p->kappa_star, p->lambda, p->delta};
+    return s;
 }
 
-static const char *erm_check(const pl_params *p, char *buf, size_t len)
+static const char *erm_check(const void *pt, char *buf, size_t len)
 {
-    pl_qn_setting s;
-    setting_from(p, &s);
+    const erm_point *p = pt;
+    pl_qn_setting s = setting_from(p);
     const char *m = pl_qn_setting_check(&s, buf, len);
     if (m) return m;
-    return qn_check_common(p->v[E_KAPPA], p->v[E_KSTAR], p->v[E_ALPHA], p->v[E_D], buf, len);
+    return qn_check_common(p->kappa, p->kappa_star, p->alpha, (double)p->d, buf, len);
 }
 
-static void sim_params_from(const pl_params *p, qn_sim_params *sp)
+/* Shared start of the quad-erm and quad-spectrum simulations: one solver run at point p.
+ * PL_CONTINUE with so filled when the run finished (the caller frees so->eig and emits the
+ * record); PL_OK when a failed record was emitted; PL_ENOMEM. */
+static pl_status qn_sim_run(const pl_experiment *e, const erm_point *p, pl_rng *rng,
+                            pl_emitter *em, qn_sim_out *so)
 {
-    sp->kappa = p->v[E_KAPPA];
-    sp->kappa_star = p->v[E_KSTAR];
-    sp->lambda = p->v[E_LAMBDA];
-    sp->delta = p->v[E_DELTA];
-    sp->alpha = p->v[E_ALPHA];
-    sp->d = (size_t)p->v[E_D];
-    sp->solver = (int)p->v[E_SOLVER];
-    sp->tol = p->v[E_TOL];
-    sp->maxit = (size_t)p->v[E_MAXIT];
-    sp->eta = p->v[E_ETA];
-}
-
-/* Shared start of the quad-erm and quad-spectrum simulations: one solver run at point p into
- * a new "sim:<solver>" record. PL_CONTINUE with *rec and so filled when the run finished (the
- * caller frees so->eig); PL_OK when the record was marked failed; PL_ENOMEM. */
-static pl_status qn_sim_record(const pl_params *p, pl_rng *rng, pl_records *out,
-                               qn_sim_params *sp, pl_record **rec, qn_sim_out *so)
-{
-    sim_params_from(p, sp);
-    char src[32];
-    snprintf(src, sizeof src, "sim:%s", solver_names[sp->solver]);
-    *rec = pl_records_add(out, p, src, 0);
-    if (!*rec) return PL_ENOMEM;
     memset(so, 0, sizeof *so);
-    pl_status st = qn_simulate(sp, rng, so);
+    pl_status st = qn_simulate(p, rng, so);
     if (st == PL_OK) return PL_CONTINUE;
     free(so->eig);
     so->eig = NULL;
     if (st == PL_ENOMEM) return st;
-    pl_record_fail(*rec, st, "simulation: %s", pl_strerror(st));
+    char src[32];
+    snprintf(src, sizeof src, "sim:%s", solver_names[p->solver]);
+    pl_record *rec = pl_emit(em, src, NULL);
+    if (!rec) return PL_ENOMEM;
+    (void)e;
+    pl_record_fail(rec, st, "simulation: %s", pl_strerror(st));
     return PL_OK;
 }
 
-static pl_status erm_simulate(const pl_experiment *e, const pl_params *p, pl_rng *rng,
-                              pl_records *out)
+/* The finished run's record with the solver's status. */
+static pl_status qn_sim_emit(const erm_point *p, pl_emitter *em, const qn_sim_out *so,
+                             const void *res)
 {
-    (void)e;
-    qn_sim_params sp;
-    pl_record *rec;
+    char src[32];
+    snprintf(src, sizeof src, "sim:%s", solver_names[p->solver]);
+    pl_record *rec = pl_emit(em, src, res);
+    if (!rec) return PL_ENOMEM;
+    sim_record_status(rec, so, solver_names[p->solver]);
+    return PL_OK;
+}
+
+static pl_status erm_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl_emitter *em)
+{
+    const erm_point *p = pt;
     qn_sim_out so;
-    pl_status st = qn_sim_record(p, rng, out, &sp, &rec, &so);
+    pl_status st = qn_sim_run(e, p, rng, em, &so);
     if (st != PL_CONTINUE) return st;
-    rec->metric[EM_MSE] = so.m.mse;
-    rec->metric[EM_TRAIN] = so.m.train_loss;
-    rec->metric[EM_RANK] = so.m.rank;
-    rec->metric[EM_ISE] = so.m.ise;
-    rec->metric[EM_OBJ] = so.m.objective;
-    rec->metric[EM_ITER] = (double)so.res.iterations;
-    sim_record_status(rec, &so, solver_names[sp.solver]);
+    erm_result r;
+    pl_result_clear(e, &r);
+    r.mse = so.m.mse;
+    r.train_loss = so.m.train_loss;
+    r.rank = so.m.rank;
+    r.ise = so.m.ise;
+    r.objective = so.m.objective;
+    r.iterations = (double)so.res.iterations;
+    st = qn_sim_emit(p, em, &so, &r);
     free(so.eig);
-    return PL_OK;
+    return st;
 }
 
-static void theory_fill(pl_record *rec, const pl_qn_state *st, int branch)
+/* A theory record is trustworthy only when its observables are finite. */
+static int state_finite(const pl_qn_state *x)
 {
-    rec->metric[EM_MSE] = st->mse;
-    rec->metric[EM_TRAIN] = st->train_loss;
-    rec->metric[EM_RANK] = st->rank;
-    rec->metric[EM_ISE] = st->ise;
-    rec->metric[EM_XI] = st->xi;
-    rec->metric[EM_Q] = st->q;
-    rec->metric[EM_BRANCH] = branch;
+    return isfinite(x->mse) && isfinite(x->train_loss) && isfinite(x->rank) && isfinite(x->xi) &&
+           isfinite(x->q);
 }
 
-static pl_status erm_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status erm_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
 {
-    (void)e;
-    pl_qn_setting s;
-    setting_from(p, &s);
+    const erm_point *p = pt;
+    pl_qn_setting s = setting_from(p);
     pl_qn_theory th;
     pl_status st = pl_qn_theory_init(&th, &s);
     pl_qn_state sol[8];
     size_t n = 0;
-    double xi = p->v[E_XI], alpha = p->v[E_ALPHA];
+    double xi = p->at_xi, alpha = p->alpha;
+    erm_result r;
+    pl_result_clear(e, &r);
     if (st == PL_OK) {
         if (xi > 0) {
             n = pl_qn_roots_xi(&th, xi, sol, 8);
@@ -238,7 +253,7 @@ static pl_status erm_theory(const pl_experiment *e, const pl_params *p, pl_recor
         }
     }
     if (st != PL_OK || n == 0) {
-        pl_record *rec = pl_records_add(out, p, "theory", -1);
+        pl_record *rec = pl_emit(em, "theory", &r);
         if (!rec) return PL_ENOMEM;
         if (st == PL_ENOSOLUTION && xi > 0)
             pl_record_fail(rec, st, "the fixed point has no solution q at xi = %g", xi);
@@ -249,12 +264,28 @@ static pl_status erm_theory(const pl_experiment *e, const pl_params *p, pl_recor
         return PL_OK;
     }
     for (size_t i = 0; i < n; i++) {
-        pl_record *rec = pl_records_add(out, p, "theory", -1);
+        r.mse = sol[i].mse;
+        r.train_loss = sol[i].train_loss;
+        r.rank = sol[i].rank;
+        r.ise = sol[i].ise;
+        r.xi = sol[i].xi;
+        r.q = sol[i].q;
+        r.branch = (double)i;
+        r.alpha_xi = xi > 0 ? sol[i].alpha : alpha;
+        pl_record *rec = pl_emit(em, "theory", &r);
         if (!rec) return PL_ENOMEM;
-        theory_fill(rec, &sol[i], (int)i);
-        if (n > 1)
-            snprintf(rec->message, sizeof rec->message, "%zu solutions at %s = %g; this is #%zu",
-                     n, xi > 0 ? "xi" : "alpha", xi > 0 ? xi : alpha, i);
+        if (!state_finite(&sol[i]))
+            pl_record_fail(rec, PL_ENAN, "solution #%zu has non-finite observables", i);
+        else if (n > 1 && xi > 0)
+            snprintf(rec->message, sizeof rec->message,
+                     "%zu solutions at xi = %g; this is #%zu (alpha = %.6g)", n, xi, i,
+                     sol[i].alpha);
+        else if (n > 1)
+            snprintf(rec->message, sizeof rec->message, "%zu solutions at alpha = %g; this is #%zu",
+                     n, alpha, i);
+        else if (xi > 0)
+            snprintf(rec->message, sizeof rec->message, "alpha = %.6g solved from xi = %g",
+                     sol[i].alpha, xi);
         else if (sol[i].singular && s.lambda == 0)
             snprintf(rec->message, sizeof rec->message, "%s",
                      s.delta > 0 ? "lambda -> 0+ on the q = 0 branch (alpha > alpha_inter)"
@@ -278,26 +309,45 @@ const pl_experiment pl_exp_quad_erm = {
         "record per solution (branch); lambda = 0 gives the lambda -> 0+ branches (interpolation "
         "below alpha_inter / alpha_strong, the q = 0 branch or perfect recovery above).",
     .params = erm_params,
-    .n_params = E_NP,
-    .metrics = erm_metrics,
-    .n_metrics = EM_NM,
+    .n_params = sizeof erm_params / sizeof erm_params[0],
+    .point_size = sizeof(erm_point),
+    .metric_map = erm_metrics,
+    .n_metrics = sizeof erm_metrics / sizeof erm_metrics[0],
+    .result_size = sizeof(erm_result),
     .default_sweep = "alpha=0.05:0.6:0.05 lambda=0.5,0.1,0.05 d=60",
     .default_seeds = 3,
     .plot_x = "alpha",
     .plot_y = "mse,train_loss,rank",
     .plot_logx = 0,
     .plot_logy = 0,
-    .check = erm_check,
-    .simulate = erm_simulate,
-    .theory = erm_theory,
+    .check_point = erm_check,
+    .sim = erm_sim,
+    .solve = erm_solve,
 };
 
 /* ------------------------------------------------------------------ quad-spectrum */
 
-enum { SM_RANK, SM_ATOM, SM_TOP, SM_MEAN, SM_Q10, SM_Q25, SM_Q50, SM_Q75, SM_Q90, SM_NM };
-static const char *const spec_metrics[SM_NM] = {"rank", "atom", "top", "mean_nz", "q10",
-                                                "q25", "q50", "q75", "q90"};
+typedef struct {
+    double rank, atom, top, mean_nz, q10, q25, q50, q75, q90;
+} spec_result;
+static const pl_metric_spec spec_metrics[] = {
+    PL_METRIC(spec_result, rank, "fraction of nonzero eigenvalues of S"),
+    PL_METRIC(spec_result, atom, "mass of the atom at 0 (1 - rank)"),
+    PL_METRIC(spec_result, top, "top eigenvalue of S"),
+    PL_METRIC(spec_result, mean_nz, "mean of the nonzero eigenvalues"),
+    PL_METRIC(spec_result, q10, "10% quantile of the nonzero part"),
+    PL_METRIC(spec_result, q25, "25% quantile of the nonzero part"),
+    PL_METRIC(spec_result, q50, "median of the nonzero part"),
+    PL_METRIC(spec_result, q75, "75% quantile of the nonzero part"),
+    PL_METRIC(spec_result, q90, "90% quantile of the nonzero part"),
+};
 static const double spec_levels[5] = {0.10, 0.25, 0.50, 0.75, 0.90};
+
+static double *spec_quantile(spec_result *r, int j)
+{
+    double *q[5] = {&r->q10, &r->q25, &r->q50, &r->q75, &r->q90};
+    return q[j];
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -305,14 +355,11 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static pl_status spec_simulate(const pl_experiment *e, const pl_params *p, pl_rng *rng,
-                               pl_records *out)
+static pl_status spec_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl_emitter *em)
 {
-    (void)e;
-    qn_sim_params sp;
-    pl_record *rec;
+    const erm_point *p = pt;
     qn_sim_out so;
-    pl_status st = qn_sim_record(p, rng, out, &sp, &rec, &so);
+    pl_status st = qn_sim_run(e, p, rng, em, &so);
     if (st != PL_CONTINUE) return st;
     /* nonzero eigenvalues (same rank rule as quad-erm), empirical quantiles by linear
      * interpolation of the order statistics */
@@ -329,56 +376,74 @@ static pl_status spec_simulate(const pl_experiment *e, const pl_params *p, pl_rn
             sum += so.eig[i];
         }
     qsort(nz, k, sizeof *nz, cmp_double);
-    rec->metric[SM_RANK] = (double)k / (double)d;
-    rec->metric[SM_ATOM] = 1 - (double)k / (double)d;
+    spec_result r;
+    pl_result_clear(e, &r);
+    r.rank = (double)k / (double)d;
+    r.atom = 1 - (double)k / (double)d;
     if (k > 0) {
-        rec->metric[SM_TOP] = nz[k - 1];
-        rec->metric[SM_MEAN] = sum / (double)k;
+        r.top = nz[k - 1];
+        r.mean_nz = sum / (double)k;
         for (int j = 0; j < 5; j++) {
             double pos = spec_levels[j] * (double)(k - 1);
             size_t i0 = (size_t)floor(pos);
             double f = pos - (double)i0;
-            rec->metric[SM_Q10 + j] = i0 + 1 < k ? (1 - f) * nz[i0] + f * nz[i0 + 1] : nz[i0];
+            *spec_quantile(&r, j) = i0 + 1 < k ? (1 - f) * nz[i0] + f * nz[i0 + 1] : nz[i0];
         }
     }
-    sim_record_status(rec, &so, solver_names[sp.solver]);
+    st = qn_sim_emit(p, em, &so, &r);
     free(nz);
     free(so.eig);
-    return PL_OK;
+    return st;
 }
 
-static pl_status spec_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status spec_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
 {
-    (void)e;
-    pl_qn_setting s;
-    setting_from(p, &s);
+    const erm_point *p = pt;
+    pl_qn_setting s = setting_from(p);
     pl_qn_theory th;
     pl_qn_state sol[8];
     size_t n = 0;
+    spec_result r;
     pl_status st = pl_qn_theory_init(&th, &s);
-    if (st == PL_OK) st = pl_qn_solve_alpha(&th, p->v[E_ALPHA], sol, 8, &n);
+    if (st == PL_OK) st = pl_qn_solve_alpha(&th, p->alpha, sol, 8, &n);
     if (st != PL_OK || n == 0) {
-        pl_record *rec = pl_records_add(out, p, "theory", -1);
+        pl_result_clear(e, &r);
+        pl_record *rec = pl_emit(em, "theory", &r);
         if (!rec) return PL_ENOMEM;
-        pl_record_fail(rec, st, "theory at alpha = %g: %s", p->v[E_ALPHA], pl_strerror(st));
+        pl_record_fail(rec, st == PL_OK ? PL_ENOSOLUTION : st, "theory at alpha = %g: %s",
+                       p->alpha, pl_strerror(st == PL_OK ? PL_ENOSOLUTION : st));
         return PL_OK;
     }
     for (size_t b = 0; b < n; b++) {
-        pl_record *rec = pl_records_add(out, p, "theory", -1);
-        if (!rec) return PL_ENOMEM;
         const pl_qn_state *x = &sol[b];
-        rec->metric[SM_RANK] = x->rank;
-        rec->metric[SM_ATOM] = 1 - x->rank;
-        if (!(x->xi > 0) || !(x->rank > 0)) continue; /* perfect recovery: no noise law */
+        pl_result_clear(e, &r);
+        r.rank = x->rank;
+        r.atom = 1 - x->rank;
+        pl_status law_st = PL_OK;
+        int perfect = !(x->xi > 0) || !(x->rank > 0); /* perfect recovery: no noise law */
         pl_qn_law law;
-        if (pl_qn_law_init(&law, s.kappa_star, x->xi) != PL_OK) continue;
-        rec->metric[SM_TOP] = law.edges[2 * law.nint - 1] - x->q;
-        rec->metric[SM_MEAN] = pl_qn_spectrum_mean(&th, x);
-        for (int j = 0; j < 5; j++) {
-            double y;
-            if (pl_qn_spectrum_quantile(&th, x, spec_levels[j], &y) == PL_OK)
-                rec->metric[SM_Q10 + j] = y;
+        if (!perfect) law_st = pl_qn_law_init(&law, s.kappa_star, x->xi);
+        if (!perfect && law_st == PL_OK) {
+            r.top = law.edges[2 * law.nint - 1] - x->q;
+            r.mean_nz = pl_qn_spectrum_mean(&th, x);
+            for (int j = 0; j < 5; j++) {
+                double y;
+                if (pl_qn_spectrum_quantile(&th, x, spec_levels[j], &y) == PL_OK)
+                    *spec_quantile(&r, j) = y;
+            }
         }
+        pl_record *rec = pl_emit(em, "theory", &r);
+        if (!rec) return PL_ENOMEM;
+        if (perfect)
+            snprintf(rec->message, sizeof rec->message,
+                     "perfect recovery: S = S*, no noise law (quantiles not defined)");
+        else if (law_st != PL_OK)
+            pl_record_fail(rec, law_st, "spectral law at xi = %g: %s", x->xi,
+                           pl_strerror(law_st));
+        else if (!isfinite(r.top) || !isfinite(r.mean_nz) || !isfinite(r.q50))
+            pl_record_fail(rec, PL_ENAN, "spectral law at xi = %g: non-finite quantiles", x->xi);
+        if (n > 1 && rec->status == PL_REC_CONVERGED)
+            snprintf(rec->message, sizeof rec->message, "%zu solutions; this is #%zu", n, b);
     }
     return PL_OK;
 }
@@ -399,9 +464,9 @@ static pl_status spec_plot(const pl_experiment *e, const pl_records *recs, const
         return PL_EINVAL;
     }
     const pl_params *p = &first->params;
-    qn_sim_params sp;
-    sim_params_from(p, &sp);
-    size_t d = sp.d, nseeds = 0, k = 0;
+    erm_point sp;
+    pl_point_from_params(e, p, &sp);
+    size_t d = (size_t)sp.d, nseeds = 0, k = 0;
     double *nz = NULL;
     pl_status st = PL_OK;
     for (size_t i = 0; i < recs->n && st == PL_OK; i++) {
@@ -434,13 +499,12 @@ static pl_status spec_plot(const pl_experiment *e, const pl_records *recs, const
     double top = 0;
     for (size_t j = 0; j < k; j++) top = fmax(top, nz[j]);
     /* theory: the first branch at this alpha */
-    pl_qn_setting set;
-    setting_from(p, &set);
+    pl_qn_setting set = setting_from(&sp);
     pl_qn_theory th;
     pl_qn_state sol[8];
     size_t nsol = 0;
     int have_th = pl_qn_theory_init(&th, &set) == PL_OK &&
-                  pl_qn_solve_alpha(&th, p->v[E_ALPHA], sol, 8, &nsol) == PL_OK && nsol > 0 &&
+                  pl_qn_solve_alpha(&th, sp.alpha, sol, 8, &nsol) == PL_OK && nsol > 0 &&
                   sol[0].xi > 0 && sol[0].rank > 0;
     enum { NB = 40, NT = 400 };
     double xmax = top * 1.1, bw = xmax / NB;
@@ -462,7 +526,7 @@ static pl_status spec_plot(const pl_experiment *e, const pl_records *recs, const
     if (pst != PL_OK) return pst;
     char title[256];
     snprintf(title, sizeof title, "quad-spectrum: kappa=%g kappa*=%g lambda=%g alpha=%g d=%zu, %zu seeds",
-             p->v[E_KAPPA], p->v[E_KSTAR], p->v[E_LAMBDA], p->v[E_ALPHA], d, nseeds);
+             sp.kappa, sp.kappa_star, sp.lambda, sp.alpha, d, nseeds);
     plsdev(dev);
     plsfnam(file);
     plsetopt("geometry", "900x600");
@@ -503,56 +567,70 @@ const pl_experiment pl_exp_quad_spectrum = {
         "SC(xi) above b = max(q, omega), plus an atom 1 - rank at 0; its quantiles, top edge "
         "and mean are reported with the same names.",
     .params = erm_params,
-    .n_params = E_NP,
-    .metrics = spec_metrics,
-    .n_metrics = SM_NM,
+    .n_params = sizeof erm_params / sizeof erm_params[0],
+    .point_size = sizeof(erm_point),
+    .metric_map = spec_metrics,
+    .n_metrics = sizeof spec_metrics / sizeof spec_metrics[0],
+    .result_size = sizeof(spec_result),
     .default_sweep = "kappa=0.7 kappa_star=0.5 lambda=0.1 alpha=0.25,0.4 d=80",
     .default_seeds = 3,
     .plot_x = "alpha",
     .plot_y = "q50,top,rank",
-    .check = erm_check,
-    .simulate = spec_simulate,
-    .theory = spec_theory,
+    .check_point = erm_check,
+    .sim = spec_sim,
+    .solve = spec_solve,
     .plot = spec_plot,
 };
 
 /* ------------------------------------------------------------------ quad-threshold */
 
-enum { T_KAPPA, T_KSTAR, T_DELTA, T_NP };
-enum { TM_STRONG, TM_INTER, TM_BO, TM_PRGD, TM_NM };
-static const pl_param_spec thr_params[T_NP] = {
-    [T_KAPPA] = {.name = "kappa", .type = PL_PARAM_REAL, .def = 1.0, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "student width m/d (> 0)"},
-    [T_KSTAR] = {.name = "kappa_star", .type = PL_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "teacher width m*/d (> 0)"},
-    [T_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "label noise variance (alpha_inter needs delta > 0)"},
+typedef struct {
+    double kappa, kappa_star, delta;
+} thr_point;
+typedef struct {
+    double alpha_strong, alpha_inter, alpha_bo, alpha_pr_gd;
+} thr_result;
+static const pl_param_spec thr_params[] = {
+    {PL_P_REAL(thr_point, kappa, 1.0, 0, 100, "student width m/d (> 0)"), .lo_open = 1},
+    {PL_P_REAL(thr_point, kappa_star, 0.3, 0, 100, "teacher width m*/d (> 0)"), .lo_open = 1},
+    {PL_P_REAL(thr_point, delta, 0, 0, 1e6, "label noise variance (alpha_inter needs delta > 0)")},
 };
-static const char *const thr_metrics[TM_NM] = {"alpha_strong", "alpha_inter", "alpha_bo",
-                                               "alpha_pr_gd"};
+static const pl_metric_spec thr_metrics[] = {
+    PL_METRIC(thr_result, alpha_strong, "strong-recovery threshold of the ERM at lambda -> 0+"),
+    PL_METRIC(thr_result, alpha_inter, "interpolation threshold at lambda -> 0+ (delta > 0)"),
+    PL_METRIC(thr_result, alpha_bo, "Bayes-optimal perfect-recovery threshold"),
+    PL_METRIC(thr_result, alpha_pr_gd, "perfect-recovery threshold of GD at lambda = 0"),
+};
 
-static pl_status thr_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status thr_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
 {
-    (void)e;
-    double kappa = p->v[T_KAPPA], ks = p->v[T_KSTAR], delta = p->v[T_DELTA];
-    pl_record *rec = pl_records_add(out, p, "theory", -1);
-    if (!rec) return PL_ENOMEM;
+    const thr_point *p = pt;
+    double kappa = p->kappa, ks = p->kappa_star, delta = p->delta;
+    thr_result r;
+    pl_result_clear(e, &r);
     double a;
     char msg[PL_MSG_LEN] = "";
     pl_status st = pl_qn_alpha_strong(kappa, ks, &a);
-    if (st == PL_OK) rec->metric[TM_STRONG] = a;
+    if (st == PL_OK)
+        r.alpha_strong = a;
     else if (st == PL_ENOSOLUTION)
         snprintf(msg, sizeof msg, "no strong recovery: kappa = %g < kappa_star = %g", kappa, ks);
     else {
+        pl_record *rec = pl_emit(em, "theory", &r);
+        if (!rec) return PL_ENOMEM;
         pl_record_fail(rec, st, "alpha_strong: %s", pl_strerror(st));
         return PL_OK;
     }
-    rec->metric[TM_BO] = pl_qn_alpha_bo(ks);
-    if (pl_qn_alpha_pr_gd(kappa, ks, &a) == PL_OK) rec->metric[TM_PRGD] = a;
+    r.alpha_bo = pl_qn_alpha_bo(ks);
+    if (pl_qn_alpha_pr_gd(kappa, ks, &a) == PL_OK) r.alpha_pr_gd = a;
     if (delta > 0) {
         pl_qn_setting s = {kappa, ks, 0, delta};
         pl_qn_theory th;
         double xi, mse;
         st = pl_qn_theory_init(&th, &s);
         if (st == PL_OK) st = pl_qn_alpha_inter(&th, &a, &xi, &mse);
-        if (st == PL_OK) rec->metric[TM_INTER] = a;
+        if (st == PL_OK)
+            r.alpha_inter = a;
         else {
             size_t l = strlen(msg);
             snprintf(msg + l, sizeof msg - l, "%salpha_inter: %s", l ? "; " : "",
@@ -560,6 +638,8 @@ static pl_status thr_theory(const pl_experiment *e, const pl_params *p, pl_recor
                                           : pl_strerror(st));
         }
     }
+    pl_record *rec = pl_emit(em, "theory", &r);
+    if (!rec) return PL_ENOMEM;
     memcpy(rec->message, msg, sizeof rec->message);
     return PL_OK;
 }
@@ -577,67 +657,81 @@ const pl_experiment pl_exp_quad_threshold = {
         "phaselab run quad-threshold kappa=0.1:1:0.05 kappa_star=0.05:0.95:0.05 --store t.db; "
         "phaselab plot --store t.db quad-threshold --x kappa_star --y kappa --z alpha_strong.",
     .params = thr_params,
-    .n_params = T_NP,
-    .metrics = thr_metrics,
-    .n_metrics = TM_NM,
+    .n_params = sizeof thr_params / sizeof thr_params[0],
+    .point_size = sizeof(thr_point),
+    .metric_map = thr_metrics,
+    .n_metrics = sizeof thr_metrics / sizeof thr_metrics[0],
+    .result_size = sizeof(thr_result),
     .default_sweep = "kappa_star=0.05:0.95:0.05 kappa=0.5,1 delta=0.5",
     .default_seeds = 0,
     .plot_x = "kappa_star",
     .plot_y = "alpha_strong,alpha_inter,alpha_bo",
-    .theory = thr_theory,
+    .solve = thr_solve,
 };
 
 /* ------------------------------------------------------------------ quad-bo */
 
-enum { B_KSTAR, B_DELTA, B_ALPHA, B_KAPPA, B_LAMBDA, B_NP };
-enum { BM_MMSE, BM_XI, BM_ERM, BM_NM };
-static const pl_param_spec bo_params[B_NP] = {
-    [B_KSTAR] = {.name = "kappa_star", .type = PL_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "teacher width m*/d (> 0)"},
-    [B_DELTA] = {.name = "delta", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "label noise variance (>= 0)"},
-    [B_ALPHA] = {.name = "alpha", .type = PL_PARAM_REAL, .def = 0.2, .lo = 0, .hi = 1e3, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "samples n = alpha d^2 (> 0)"},
-    [B_KAPPA] = {.name = "kappa", .type = PL_PARAM_REAL, .def = 1, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "student width of the ERM curve shown next to the MMSE"},
-    [B_LAMBDA] = {.name = "lambda", .type = PL_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "weight decay of the ERM curve (0: lambda -> 0+)"},
+typedef struct {
+    double kappa_star, delta, alpha, kappa, lambda;
+} bo_point;
+typedef struct {
+    double mmse, xi, erm_mse;
+} bo_result;
+static const pl_param_spec bo_params[] = {
+    {PL_P_REAL(bo_point, kappa_star, 0.3, 0, 100, "teacher width m*/d (> 0)"), .lo_open = 1},
+    {PL_P_REAL(bo_point, delta, 0, 0, 1e6, "label noise variance (>= 0)")},
+    {PL_P_REAL(bo_point, alpha, 0.2, 0, 1e3, "samples n = alpha d^2 (> 0)"), .lo_open = 1},
+    {PL_P_REAL(bo_point, kappa, 1, 0, 100, "student width of the ERM curve shown next to the "
+                                           "MMSE"),
+     .lo_open = 1},
+    {PL_P_REAL(bo_point, lambda, 0, 0, 1e6, "weight decay of the ERM curve (0: lambda -> 0+)")},
 };
-static const char *const bo_metrics[BM_NM] = {"mmse", "xi", "erm_mse"};
+static const pl_metric_spec bo_metrics[] = {
+    PL_METRIC(bo_result, mmse, "Bayes-optimal |S - S*|_F^2/d"),
+    PL_METRIC(bo_result, xi, "effective noise of the Bayes-optimal fixed point"),
+    PL_METRIC(bo_result, erm_mse, "quad-erm's theory MSE at (kappa, lambda)"),
+};
 
-static pl_status bo_theory(const pl_experiment *e, const pl_params *p, pl_records *out)
+static pl_status bo_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
 {
-    (void)e;
-    double ks = p->v[B_KSTAR], delta = p->v[B_DELTA], alpha = p->v[B_ALPHA];
+    const bo_point *p = pt;
     double mmse[8], xi[8];
     size_t n = 0;
-    pl_status st = pl_qn_bo(ks, delta, alpha, mmse, xi, 8, &n);
+    pl_status st = pl_qn_bo(p->kappa_star, p->delta, p->alpha, mmse, xi, 8, &n);
+    bo_result r;
+    pl_result_clear(e, &r);
     /* the ERM at the same point (unique: first solution) */
-    double erm = NAN;
-    pl_qn_setting s = {p->v[B_KAPPA], ks, p->v[B_LAMBDA], delta};
+    pl_qn_setting s = {p->kappa, p->kappa_star, p->lambda, p->delta};
     pl_qn_theory th;
     pl_qn_state sol[4];
     size_t ns = 0;
-    if (pl_qn_theory_init(&th, &s) == PL_OK && pl_qn_solve_alpha(&th, alpha, sol, 4, &ns) == PL_OK &&
-        ns > 0)
-        erm = sol[0].mse;
+    if (pl_qn_theory_init(&th, &s) == PL_OK &&
+        pl_qn_solve_alpha(&th, p->alpha, sol, 4, &ns) == PL_OK && ns > 0)
+        r.erm_mse = sol[0].mse;
     if (st != PL_OK || n == 0) {
-        pl_record *rec = pl_records_add(out, p, "theory", -1);
+        pl_record *rec = pl_emit(em, "theory", &r);
         if (!rec) return PL_ENOMEM;
-        rec->metric[BM_ERM] = erm;
-        pl_record_fail(rec, st, "Bayes-optimal fixed point: %s", pl_strerror(st));
+        pl_record_fail(rec, st == PL_OK ? PL_ENOSOLUTION : st, "Bayes-optimal fixed point: %s",
+                       pl_strerror(st == PL_OK ? PL_ENOSOLUTION : st));
         return PL_OK;
     }
     for (size_t i = 0; i < n; i++) {
-        pl_record *rec = pl_records_add(out, p, "theory", -1);
+        r.mmse = mmse[i];
+        r.xi = xi[i];
+        pl_record *rec = pl_emit(em, "theory", &r);
         if (!rec) return PL_ENOMEM;
-        rec->metric[BM_MMSE] = mmse[i];
-        rec->metric[BM_XI] = xi[i];
-        rec->metric[BM_ERM] = erm;
-        if (n > 1)
+        if (!isfinite(mmse[i]) || !isfinite(xi[i]))
+            pl_record_fail(rec, PL_ENAN, "Bayes-optimal solution #%zu is not finite", i);
+        else if (n > 1)
             snprintf(rec->message, sizeof rec->message, "%zu solutions; this is #%zu", n, i);
     }
     return PL_OK;
 }
 
-static const char *bo_check(const pl_params *p, char *buf, size_t len)
+static const char *bo_check(const void *pt, char *buf, size_t len)
 {
-    pl_qn_setting s = {p->v[B_KAPPA], p->v[B_KSTAR], p->v[B_LAMBDA], p->v[B_DELTA]};
+    const bo_point *p = pt;
+    pl_qn_setting s = {p->kappa, p->kappa_star, p->lambda, p->delta};
     return pl_qn_setting_check(&s, buf, len);
 }
 
@@ -652,13 +746,15 @@ const pl_experiment pl_exp_quad_bo = {
         "|S - S*|_F^2/d (the trivial estimator I scores 1/kappa*). Perfect recovery at "
         "delta = 0 above kappa* - kappa*^2/2. erm_mse is quad-erm's theory at (kappa, lambda).",
     .params = bo_params,
-    .n_params = B_NP,
-    .metrics = bo_metrics,
-    .n_metrics = BM_NM,
+    .n_params = sizeof bo_params / sizeof bo_params[0],
+    .point_size = sizeof(bo_point),
+    .metric_map = bo_metrics,
+    .n_metrics = sizeof bo_metrics / sizeof bo_metrics[0],
+    .result_size = sizeof(bo_result),
     .default_sweep = "alpha=0.02:0.6:0.02 delta=0,0.5",
     .default_seeds = 0,
     .plot_x = "alpha",
     .plot_y = "mmse,erm_mse",
-    .check = bo_check,
-    .theory = bo_theory,
+    .check_point = bo_check,
+    .solve = bo_solve,
 };

@@ -442,6 +442,34 @@ static void fp_summary(const weighted_ctx *c, const double *q, pl_bo_fp *res)
     res->delta_eff = c->delta + gap0 * tail;
 }
 
+/* Replica free entropy of the weighted fixed point, up to a positive factor and a constant
+ * (a derivation in docs/bo-extensive-width.md):
+ *   Phi(eps) = sum_i (w_i/(c s_i)) max_q phi_{l_i}(q) - (G + Delta)/(Delta + eps)
+ *              - ln(Delta + eps),   l_i = c s_i/(Delta + eps), G = g(1) sum_i w_i,
+ * built so that dPhi/deps = (F(eps) - eps)/(Delta + eps)^2 (envelope theorem: d max_q
+ * phi_l / dl = g(q*)). Stable roots (F crossing eps from above) are its local maxima; the
+ * equilibrium one is the global maximum among them. */
+static double weighted_potential(const weighted_ctx *c, double eps)
+{
+    const pl_bo_channel *ch = c->ch;
+    double den = c->delta + eps, P = 0.0, sumw = 0.0;
+    for (size_t i = 0; i < c->m; i++) sumw += c->w[i];
+    for (size_t i = 0; i < c->m; i++) {
+        double cs = c->c * c->s[i], l = cs / den;
+        if (c->sorted && l < c->lcut) { /* no overlap from here on: phi_l(0) = l g(0) */
+            P += ch->g0 * c->wtail[i] / den;
+            break;
+        }
+        double qi, si;
+        m_e_qs(ch, l, &qi, &si);
+        if (qi > 0.0 && cs > 0.0)
+            P += c->w[i] / cs * (l * pl_bo_g(ch, qi) + qi + log(si));
+        else
+            P += c->w[i] * ch->g0 / den;
+    }
+    return P - (ch->g1 * sumw + c->delta) / den - log(den);
+}
+
 typedef double (*fp_map)(void *ctx, double eps);
 
 static double weighted_map(void *p, double eps) { return weighted_F(p, eps, NULL); }
@@ -506,6 +534,68 @@ static pl_status fp_bisect(fp_map F, void *ctx, double hi, const pl_bo_fp_opts *
     return res->status = st;
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Every stable root (a + to - sign change of h = F - eps, refined by bisection) among the
+ * scan grid and the two sides of every jump of F: feature i loses its overlap where its SNR
+ * crosses l_e, at eps_i = c s_i/l_e - Delta, and only there can F jump (upwards), so roots
+ * that appear one per newly learned feature are never missed however close they lie. The
+ * root of largest free entropy replaces the bisection's when they differ. */
+static void select_equilibrium(const weighted_ctx *wc, double top, const pl_bo_fp_opts *o,
+                               pl_bo_fp *res)
+{
+    const pl_bo_channel *ch = wc->ch;
+    size_t njump = !ch->continuous && ch->l_e > 0.0 && isfinite(ch->l_e) ? wc->m : 0;
+    double *pts = malloc((o->scan + 2 * njump + 1) * sizeof *pts);
+    if (!pts) return;
+    size_t np = 0;
+    for (size_t j = 0; j < o->scan; j++)
+        pts[np++] = top * pow(1e-10, 1.0 - (double)j / (double)(o->scan - 1));
+    for (size_t i = 0; i < njump; i++) {
+        double e = wc->c * wc->s[i] / ch->l_e - wc->delta;
+        if (e > 0.0 && e < top) {
+            pts[np++] = e * (1.0 - 1e-12);
+            pts[np++] = e * (1.0 + 1e-12);
+        }
+    }
+    qsort(pts, np, sizeof *pts, cmp_dbl);
+    double best = res->free_entropy, prev_e = 0.0;
+    double prev_h = weighted_F(wc, 0.0, NULL);
+    int n = 0;
+    for (size_t j = 0; j < np; j++) {
+        double e = pts[j];
+        double h = weighted_F(wc, e, NULL) - e;
+        if (prev_h > 0.0 && h <= 0.0) {
+            double lo = prev_e, hi = e;
+            for (size_t it = 0; it < o->maxit && hi - lo > o->xtol_rel * hi + o->xtol_abs;
+                 it++) {
+                double mid = 0.5 * (lo + hi);
+                if (weighted_F(wc, mid, NULL) - mid > 0.0)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            double root = 0.5 * (lo + hi), phi = weighted_potential(wc, root);
+            n++;
+            if (phi > best && fabs(root - res->eps) > 1e-9 * fmax(root, res->eps)) {
+                best = phi;
+                res->eps = root;
+                res->residual = weighted_F(wc, root, NULL) - root;
+                res->switched = 1;
+            }
+        }
+        prev_e = e;
+        prev_h = h;
+    }
+    free(pts);
+    res->n_stable = n > 0 ? n : 1;
+    res->free_entropy = best;
+}
+
 pl_status pl_bo_solve_weighted(const pl_bo_channel *ch, size_t m, const double *w,
                                const double *s, double c, double delta,
                                const pl_bo_fp_opts *opts, pl_bo_fp *res, double *q)
@@ -538,6 +628,10 @@ pl_status pl_bo_solve_weighted(const pl_bo_channel *ch, size_t m, const double *
      * learned (then eps = (g1 - g0) sum w is the fixed point) */
     double hi = (ch->g1 - ch->g0) * sumw * (1.0 + 1e-9);
     pl_status st = fp_bisect(weighted_map, &wc, hi, &o, res);
+    res->n_stable = 1;
+    if (isfinite(res->eps)) res->free_entropy = weighted_potential(&wc, res->eps);
+    if (st == PL_OK && o.scan > 1 && res->eps > 0.0)
+        select_equilibrium(&wc, hi, &o, res);
     if (isfinite(res->eps)) {
         weighted_F(&wc, res->eps, qq);
         fp_summary(&wc, qq, res);
@@ -545,6 +639,26 @@ pl_status pl_bo_solve_weighted(const pl_bo_channel *ch, size_t m, const double *
     }
     free(buf);
     return st;
+}
+
+double pl_bo_free_entropy(const pl_bo_channel *ch, size_t k, const double *v,
+                          double n_over_d, double delta, double eps)
+{
+    double *buf = malloc(2 * (k ? k : 1) * sizeof *buf);
+    if (!buf || !ch || k == 0 || !(eps >= 0.0)) {
+        free(buf);
+        return NAN;
+    }
+    double *v2 = buf, *wtail = buf + k, acc = 0.0;
+    for (size_t i = 0; i < k; i++) v2[i] = v[i] * v[i];
+    for (size_t i = k; i-- > 0;) {
+        acc += v2[i];
+        wtail[i] = acc;
+    }
+    weighted_ctx wc = {ch, k, v2, v2, n_over_d, delta, 0, wtail, 0.0};
+    double phi = weighted_potential(&wc, eps);
+    free(buf);
+    return phi;
 }
 
 pl_status pl_bo_solve(const pl_bo_channel *ch, size_t k, const double *v, double n_over_d,
