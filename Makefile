@@ -8,7 +8,7 @@ JOBS ?= 2
 OUT ?= out
 PACKAGES = cmake make gcc pkg-config python3 libopenblas-dev liblapacke-dev libsqlite3-dev \
            libplplot-dev plplot-driver-cairo libcjson-dev zlib1g-dev liblbfgs-dev \
-           libopenmpi-dev openmpi-bin
+           libopenmpi-dev openmpi-bin dataset-fashion-mnist
 BENCH_PACKAGES = python3-numpy python3-scipy python3-torch python3-threadpoolctl
 
 .PHONY: deps build run test bench install clean
