@@ -141,8 +141,9 @@ static const pl_param_spec vs_params[] = {
     P_N(1000), P_NTEST(1000), P_P(500),
     P_K(50, "eigendirections kept at every LoFi layer"),
     P_ACT,
-    {PL_P_INT(lofi_point, layers, 1, 1, PL_LOFI_MAXL,
-              "reducing layers (LoFi) / lazy layers (random features), then the ridge readout")},
+    {PL_P_INT(lofi_point, layers, 1, 1, PL_LOFI_MAXL - 1,
+              "reducing layers of LoFi, each followed by the next; then one lazy layer of width "
+              "P and the ridge readout (random features: layers + 1 lazy layers)")},
     P_TASK(PL_LOFI_TASK_FM04), P_D,
 };
 static const pl_metric_spec vs_metrics[] = {
@@ -167,6 +168,8 @@ static pl_status vs_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl_
     pl_status st = fc_start(p, em, &r, grid, &c, &d, &done);
     if (done) return st;
     uniform_layers(p, &c);
+    c.P[c.nlayers] = (size_t)p->P; /* and a lazy top layer before the readout */
+    c.K[c.nlayers++] = 0;
     pl_lofi_out lo, ro;
     pl_rng r1 = *rng, r2 = *rng; /* the same random weights for both stacks */
     st = pl_lofi_fc_run(&c, &d, &r1, &lo);
@@ -189,9 +192,10 @@ const pl_experiment pl_exp_lofi_vs_rf = {
     .summary = "Neural LoFi against deep random features at equal width on a binary task",
     .description =
         "Both stacks expand z = sigma(h W / c)/sqrt(P) with the same frozen Gaussian W at "
-        "every layer (c^2 = mean ||h||^2 on the training set). LoFi keeps the K eigenvectors "
-        "of largest |lambda| of the signed covariance C = Z^T diag(y) Z / n and passes h = Z V "
-        "on; random features pass h = Z. Readout: ridge with intercept, penalty chosen by "
+        "every layer (c^2 = mean ||h||^2 on the training set). LoFi's first `layers` layers "
+        "keep the K eigenvectors of largest |lambda| of the signed covariance C = Z^T diag(y) "
+        "Z / n and pass h = Z V on; its last layer (width P) is lazy, as every layer of the "
+        "random-feature baseline (h = Z). Readout: ridge with intercept, penalty chosen by "
         "leave-one-out over 1e-6..1e6. Labels y = +-1; the data of a seed is shared by all "
         "cells (paired).",
     LOFI_TABLES(vs_params, vs_metrics, lofi_vs_result),
