@@ -99,6 +99,17 @@ static void check_case(size_t n, size_t P, int intercept, uint64_t seed)
     pl_ridge_predict(X, coef, res.intercept, p1);
     pl_ridge_kernel_predict(G, alpha, kres.intercept, p2); /* G = k(X_train, X_train) */
     for (size_t i = 0; i < n; i++) CHECK_CLOSE(p2[i], p1[i], 1e-8 * (fabs(p1[i]) + 1), "kernel pred");
+    /* one penalty without LOO: the Cholesky path gives the same coefficients */
+    pl_ridge_opts o1 = {.intercept = intercept, .lambdas = &lam[3], .nlambda = 1};
+    pl_ridge_result r1;
+    double *c1 = malloc(P * sizeof *c1);
+    CHECK(pl_ridge_fit(X, y, &o1, c1, NULL, &r1) == PL_OK && isnan(r1.loo_mse), "direct path");
+    direct_fit(X, y, (size_t)-1, intercept, lam[3], b, &b0);
+    err = 0;
+    for (size_t j = 0; j < P; j++) err = fmax(err, fabs(c1[j] - b[j]));
+    CHECK_CLOSE(err, 0.0, 1e-9 * (nb + 1), "direct coef");
+    CHECK_CLOSE(r1.intercept, b0, 1e-9 * (fabs(b0) + 1), "direct intercept");
+    free(c1);
     pl_mat_free(&G);
     free(alpha);
     free(p1);

@@ -39,7 +39,9 @@ typedef struct {
 void pl_ridge_log_grid(double lo, double hi, size_t n, double *out);
 
 /* Fit on X (n x P, n >= 2) and y (n). coef (P) receives b at the selected penalty; loo
- * (nlambda values, may be NULL) the leave-one-out MSE of every grid point. Statuses:
+ * (nlambda values, may be NULL) the leave-one-out MSE of every grid point. With a single
+ * penalty and loo == NULL nothing is selected: the normal equations of the smaller side are
+ * solved by Cholesky (primal when n >= P, dual otherwise) and res->loo_mse is NaN. Statuses:
  * PL_EINVAL (shapes, empty or non-positive grid), PL_ENOMEM, PL_ELAPACK, PL_ENAN (a NaN or
  * Inf in X, y or the result). */
 pl_status pl_ridge_fit(pl_mat X, const double *y, const pl_ridge_opts *o, double *coef,

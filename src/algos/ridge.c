@@ -115,6 +115,31 @@ static pl_status dual_fit(pl_mat Gc, const double *yc, double h0, const pl_ridge
     return st;
 }
 
+/* Fixed-penalty solve without LOO: primal (X^T X + lambda I) b = X^T y when n >= P, dual
+ * b = X^T (X X^T + lambda I)^{-1} y otherwise (Cholesky). */
+static pl_status direct_solve(pl_mat X, const double *y, double lambda, double *coef)
+{
+    size_t n = X.rows, P = X.cols, m = n < P ? n : P;
+    pl_mat A = pl_mat_alloc(m, m), rhs = pl_mat_alloc(m, 1);
+    pl_status st = (A.data && rhs.data) ? PL_OK : PL_ENOMEM;
+    if (st == PL_OK && n >= P) {
+        st = pl_syrk(PL_TRANS, 1.0, X, 0.0, A);
+        for (size_t i = 0; i < P; i++) PL_AT(A, i, i) += lambda;
+        if (st == PL_OK) st = pl_gemv(PL_TRANS, 1.0, X, y, 0.0, rhs.data);
+        if (st == PL_OK) st = pl_chol_solve(A, rhs);
+        if (st == PL_OK) memcpy(coef, rhs.data, P * sizeof *coef);
+    } else if (st == PL_OK) {
+        st = pl_syrk(PL_NOTRANS, 1.0, X, 0.0, A);
+        for (size_t i = 0; i < n; i++) PL_AT(A, i, i) += lambda;
+        memcpy(rhs.data, y, n * sizeof *y);
+        if (st == PL_OK) st = pl_chol_solve(A, rhs);
+        if (st == PL_OK) st = pl_gemv(PL_TRANS, 1.0, X, rhs.data, 0.0, coef);
+    }
+    pl_mat_free(&A);
+    pl_mat_free(&rhs);
+    return st;
+}
+
 /* Centre y (with intercept) into yc; returns the mean (0 without). */
 static double centre_y(size_t n, const double *y, int intercept, double *yc)
 {
@@ -162,7 +187,11 @@ pl_status pl_ridge_fit(pl_mat X, const double *y, const pl_ridge_opts *o, double
     double h0 = o->intercept ? 1.0 / (double)n : 0.0;
     size_t best = 0;
     pl_status st;
-    if (n > P) {
+    if (L == 1 && !loo) {
+        /* one penalty, no LOO asked: a Cholesky solve of the smaller normal equations */
+        st = direct_solve(Xc, yc, o->lambdas[0], coef);
+        lo[0] = NAN;
+    } else if (n > P) {
         /* primal: X_c^T X_c = V diag(s2) V^T, Q = X_c V */
         pl_mat A = pl_mat_alloc(P, P), Q = pl_mat_alloc(n, P);
         double *s2 = malloc(P * sizeof *s2), *a = malloc(P * sizeof *a);
