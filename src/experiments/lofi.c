@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "phaselab/experiment.h"
+#include "phaselab/figure.h"
 #include "phaselab/lofi.h"
 
 /* One point struct for the four experiments; each table binds the fields it uses. */
@@ -135,6 +136,197 @@ static pl_status fc_start(const lofi_point *p, pl_emitter *em, void *res, double
     return PL_OK;
 }
 
+/* ---- figures ------------------------------------------------------------------------------ */
+
+#define AGG_MAX 128
+
+/* Mean and standard error over seeds of metric `m` against parameter `x`, over the converged
+ * records whose parameter g (-1: none) equals gv. Returns the number of x values. */
+typedef struct {
+    double x[AGG_MAX], mean[AGG_MAX], se[AGG_MAX];
+    size_t n;
+} agg_t;
+
+static size_t aggregate(const pl_experiment *e, const pl_records *recs, const char *xname,
+                        const char *mname, int g, double gv, agg_t *a)
+{
+    int xi = pl_param_index(e, xname), mi = pl_metric_index(e, mname);
+    double s1[AGG_MAX] = {0}, s2[AGG_MAX] = {0}, cnt[AGG_MAX] = {0};
+    a->n = 0;
+    if (xi < 0 || mi < 0) return 0;
+    for (size_t r = 0; r < recs->n; r++) {
+        const pl_record *rec = &recs->rec[r];
+        double v = rec->metric[mi], x = rec->params.v[xi];
+        if (rec->status != PL_REC_CONVERGED || !isfinite(v)) continue;
+        if (g >= 0 && rec->params.v[g] != gv) continue;
+        size_t k = 0;
+        while (k < a->n && a->x[k] != x) k++;
+        if (k == a->n) {
+            if (a->n == AGG_MAX) continue;
+            a->x[a->n++] = x;
+        }
+        s1[k] += v;
+        s2[k] += v * v;
+        cnt[k] += 1;
+    }
+    for (size_t k = 0; k < a->n; k++) { /* insertion sort by x, carrying the sums */
+        for (size_t j = k; j > 0 && a->x[j - 1] > a->x[j]; j--) {
+            double t;
+#define SWAP_(arr) (t = arr[j], arr[j] = arr[j - 1], arr[j - 1] = t)
+            SWAP_(a->x), SWAP_(s1), SWAP_(s2), SWAP_(cnt);
+#undef SWAP_
+        }
+    }
+    for (size_t k = 0; k < a->n; k++) {
+        a->mean[k] = s1[k] / cnt[k];
+        double var = cnt[k] > 1 ? (s2[k] - cnt[k] * a->mean[k] * a->mean[k]) / (cnt[k] - 1) : 0;
+        a->se[k] = sqrt(fmax(var, 0) / cnt[k]);
+    }
+    return a->n;
+}
+
+/* Distinct values of parameter g among the records (at most max), ascending. */
+static size_t distinct(const pl_records *recs, int g, double *v, size_t max)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < recs->n; r++) {
+        double x = recs->rec[r].params.v[g];
+        size_t k = 0;
+        while (k < n && v[k] != x) k++;
+        if (k == n && n < max) v[n++] = x;
+    }
+    for (size_t k = 1; k < n; k++)
+        for (size_t j = k; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n;
+}
+
+/* Points (mean +- SE over seeds) of metric m against x, one series per task of the records,
+ * labelled "<what> <task>". */
+static pl_status add_by_task(const pl_experiment *e, const pl_records *recs, pl_panel *pan,
+                             const char *x, const char *m, const char *what, int dashed)
+{
+    int ti = pl_param_index(e, "task");
+    double tv[PL_LOFI_TASK_COUNT];
+    size_t nt = distinct(recs, ti, tv, PL_LOFI_TASK_COUNT);
+    for (size_t t = 0; t < nt; t++) {
+        agg_t a;
+        char name[32], label[80];
+        if (!aggregate(e, recs, x, m, ti, tv[t], &a)) continue;
+        pl_param_choice_name(e, ti, tv[t], name, sizeof name);
+        snprintf(label, sizeof label, "%s %s", what, name);
+        pl_status st = pl_panel_add_series(pan, PL_SERIES_POINTS, label, a.n, a.x, a.mean, a.se);
+        if (st != PL_OK) return st;
+        pl_series *sr = pl_panel_last(pan);
+        sr->dashed = dashed;
+        sr->color = (int)(2 * t + (size_t)dashed) + 1;
+        if (dashed) sr->hollow = 1;
+        /* join the points */
+        st = pl_panel_add_series(pan, PL_SERIES_LINE, "", a.n, a.x, a.mean, NULL);
+        if (st != PL_OK) return st;
+        pl_panel_last(pan)->color = sr->color;
+        pl_panel_last(pan)->dashed = dashed;
+    }
+    return PL_OK;
+}
+
+static pl_status vs_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
+{
+    pl_figure_init(fig, "Neural LoFi against deep random features at equal width");
+    snprintf(fig->subtitle, sizeof fig->subtitle, "mean +- SE over seeds (paired data and weights)");
+    const char *m[2][3] = {{"test_mse", "rf_test_mse", "test MSE"},
+                           {"test_acc", "rf_test_acc", "test accuracy"}};
+    for (int k = 0; k < 2; k++) {
+        pl_panel *pan = pl_figure_add_panel(fig, m[k][2], "P (width)", m[k][2], 1, 0);
+        if (!pan) return PL_ENOMEM;
+        pl_status st = add_by_task(e, recs, pan, "P", m[k][0], "LoFi", 0);
+        if (st == PL_OK) st = add_by_task(e, recs, pan, "P", m[k][1], "RF", 1);
+        if (st != PL_OK) return st;
+    }
+    return PL_OK;
+}
+
+static pl_status k_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
+{
+    pl_figure_init(fig, "Neural LoFi: test error against the number K of kept directions");
+    snprintf(fig->subtitle, sizeof fig->subtitle,
+             "first layer reduced to K, second lazy; mean +- SE over seeds");
+    const char *m[2][2] = {{"test_mse", "test MSE"}, {"test_acc", "test accuracy"}};
+    for (int k = 0; k < 2; k++) {
+        pl_panel *pan = pl_figure_add_panel(fig, m[k][1], "K", m[k][1], 1, 0);
+        if (!pan) return PL_ENOMEM;
+        pl_status st = add_by_task(e, recs, pan, "K", m[k][0], "LoFi", 0);
+        if (st != PL_OK) return st;
+    }
+    return PL_OK;
+}
+
+static pl_status w_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
+{
+    pl_figure_init(fig, "Finite-width Neural LoFi against its kernel limit");
+    snprintf(fig->subtitle, sizeof fig->subtitle,
+             "|MSE_P - MSE_inf|, seeds paired across P; mean +- SE; dashed: slope -1/2");
+    pl_panel *pan = pl_figure_add_panel(fig, "gap to the kernel limit", "P (width)",
+                                        "|test MSE_P - test MSE_inf|", 1, 1);
+    if (!pan) return PL_ENOMEM;
+    pl_status st = add_by_task(e, recs, pan, "P", "gap", "LoFi", 0);
+    agg_t a;
+    if (st == PL_OK && aggregate(e, recs, "P", "gap", -1, 0, &a) >= 2 && a.mean[a.n - 1] > 0) {
+        /* reference P^{-1/2} through the last point */
+        double x[2] = {a.x[0], a.x[a.n - 1]};
+        double y[2] = {a.mean[a.n - 1] * sqrt(a.x[a.n - 1] / a.x[0]), a.mean[a.n - 1]};
+        st = pl_panel_add_series(pan, PL_SERIES_LINE, "P^-1/2", 2, x, y, NULL);
+        if (st == PL_OK) {
+            pl_panel_last(pan)->dashed = 1;
+            pl_panel_last(pan)->color = -1;
+        }
+    }
+    if (st != PL_OK) return st;
+    pan = pl_figure_add_panel(fig, "test MSE", "P (width)", "test MSE", 1, 0);
+    if (!pan) return PL_ENOMEM;
+    st = add_by_task(e, recs, pan, "P", "test_mse", "finite P", 0);
+    if (st == PL_OK) st = add_by_task(e, recs, pan, "P", "kernel_mse", "kernel", 1);
+    return st;
+}
+
+static pl_status f_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
+{
+    (void)e;
+    pl_figure_init(fig, "Convolutional Neural LoFi: signed patch eigenfilters W v_k");
+    const pl_record *rec = NULL;
+    for (size_t r = 0; r < recs->n && !rec; r++)
+        if (recs->rec[r].status == PL_REC_CONVERGED) rec = &recs->rec[r];
+    if (!rec) return PL_OK;
+    size_t nf, ne;
+    const double *F = pl_record_array(rec, "filters", &nf);
+    const double *w = pl_record_array(rec, "eig", &ne);
+    if (!F || !w || nf != 25 * ne) return PL_OK;
+    snprintf(fig->subtitle, sizeof fig->subtitle,
+             "first record (seed %ld); eigenvalue of the patch signed covariance in each title",
+             rec->seed);
+    fig->cols = ne > 4 ? 4 : (int)ne;
+    fig->width = 1400;
+    fig->height = ne > 4 ? 700 : 380;
+    for (size_t k = 0; k < ne; k++) {
+        char title[64];
+        snprintf(title, sizeof title, "k=%zu  lambda=%+.3g", k + 1, w[k]);
+        pl_panel *pan = pl_figure_add_panel(fig, title, "", "", 0, 0);
+        if (!pan) return PL_ENOMEM;
+        /* each pixel as an 8 x 8 block so that the map shows pixels, image row 0 on top */
+        enum { B = 8, S = 5 * B };
+        double z[S * S];
+        for (int r = 0; r < S; r++)
+            for (int c = 0; c < S; c++)
+                z[(S - 1 - r) * S + c] = F[k * 25 + (size_t)((r / B) * 5 + c / B)];
+        pl_status st = pl_panel_set_map(pan, S, S, z, 0, 5, 0, 5, NULL, 0, "weight");
+        if (st != PL_OK) return st;
+    }
+    return PL_OK;
+}
+
 /* ---- lofi-vs-rf ------------------------------------------------------------------------- */
 
 static const pl_param_spec vs_params[] = {
@@ -206,6 +398,7 @@ const pl_experiment pl_exp_lofi_vs_rf = {
     .plot_logx = 1,
     .check_point = lofi_check,
     .sim = vs_sim,
+    .figure = vs_figure,
 };
 
 /* ---- lofi-k ------------------------------------------------------------------------------ */
@@ -264,6 +457,7 @@ const pl_experiment pl_exp_lofi_k = {
     .plot_logx = 1,
     .check_point = lofi_check,
     .sim = k_sim,
+    .figure = k_figure,
 };
 
 /* ---- lofi-width ---------------------------------------------------------------------------- */
@@ -352,6 +546,7 @@ const pl_experiment pl_exp_lofi_width = {
     .plot_logy = 1,
     .check_point = w_check,
     .sim = w_sim,
+    .figure = w_figure,
 };
 
 /* ---- lofi-filters --------------------------------------------------------------------------- */
@@ -407,7 +602,11 @@ static pl_status f_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl_e
     pl_lofi_data_free(&d);
     if (st == PL_OK) r = (lofi_f_result){o.test_mse, o.test_acc, o.top_eig[0], o.lambda};
     pl_record *rec = st == PL_ENOMEM ? NULL : pl_emit(em, "sim:cnn", &r);
-    if (rec && st != PL_OK) {
+    if (rec && st == PL_OK) {
+        if (pl_record_set_array(rec, "filters", filt.data, c.K * 25) != PL_OK ||
+            pl_record_set_array(rec, "eig", eig, c.K) != PL_OK)
+            rec = NULL;
+    } else if (rec) {
         pl_record_fail(rec, st, "CNN LoFi: %s", pl_strerror(st));
     }
     pl_mat_free(&filt);
@@ -432,4 +631,5 @@ const pl_experiment pl_exp_lofi_filters = {
     .plot_y = "test_acc",
     .check_point = f_check,
     .sim = f_sim,
+    .figure = f_figure,
 };
