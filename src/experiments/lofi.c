@@ -185,6 +185,12 @@ static size_t aggregate(const pl_experiment *e, const pl_records *recs, const ch
     return a->n;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Distinct values of parameter g among the records (at most max), ascending. */
 static size_t distinct(const pl_records *recs, int g, double *v, size_t max)
 {
@@ -195,12 +201,7 @@ static size_t distinct(const pl_records *recs, int g, double *v, size_t max)
         while (k < n && v[k] != x) k++;
         if (k == n && n < max) v[n++] = x;
     }
-    for (size_t k = 1; k < n; k++)
-        for (size_t j = k; j > 0 && v[j - 1] > v[j]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
+    qsort(v, n, sizeof *v, cmp_double);
     return n;
 }
 
