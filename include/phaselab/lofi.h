@@ -27,6 +27,9 @@
 #include "phaselab/ridge.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* ---- activations and data ------------------------------------------------------------- */
 
@@ -190,5 +193,7 @@ void pl_lofi_nngp_gram(const pl_lofi_kernel *k, pl_mat Lx, const double *d1, con
                        double s, pl_mat Gout);
 /* The kernel (P -> infinity) limit of pl_lofi_fc_run on the same data (no randomness). */
 pl_status pl_lofi_kernel_run(const pl_lofi_cfg *c, const pl_lofi_data *d, pl_lofi_out *out);
+
+PL_END_DECLS
 
 #endif

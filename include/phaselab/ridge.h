@@ -21,6 +21,9 @@
 #include <stddef.h>
 #include "phaselab/mat.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 typedef struct {
     int intercept;          /* 1: fit an unpenalised intercept */
@@ -58,5 +61,7 @@ pl_status pl_ridge_kernel_fit(pl_mat G, const double *y, const pl_ridge_opts *o,
 /* pred (m) = Gcross^T alpha + intercept, Gcross = k(X_train, X_test) (n x m). */
 pl_status pl_ridge_kernel_predict(pl_mat Gcross, const double *alpha, double intercept,
                                   double *pred);
+
+PL_END_DECLS
 
 #endif
