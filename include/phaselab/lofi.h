@@ -128,7 +128,8 @@ pl_status pl_lofi_readout(const pl_ridge_opts *o, pl_mat Ftr, const double *ytr,
 pl_status pl_lofi_expand(pl_lofi_act act, pl_mat H, pl_mat W, double c, pl_mat Z);
 /* C = beta C + scale * sum_i w_i z_i z_i^T (Z: n x P, C: P x P, both triangles): positive
  * and negative weights go to two rank-updates (dsyrk, half the flops of a gemm) over row
- * blocks of 256, so no n x P copy is made. */
+ * blocks of max(256, P) rows (a block buffer of at most min(n, max(256, P)) x P, no n x P
+ * copy). */
 pl_status pl_lofi_signed_cov(pl_mat Z, const double *w, double scale, double beta, pl_mat C);
 /* Root-mean-square row norm of H: c = sqrt((1/n) sum ||h_i||^2). */
 double pl_lofi_rms_norm(pl_mat H);

@@ -22,14 +22,16 @@ pl_status pl_lofi_expand(pl_lofi_act act, pl_mat H, pl_mat W, double c, pl_mat Z
 
 pl_status pl_lofi_signed_cov(pl_mat Z, const double *w, double scale, double beta, pl_mat C)
 {
-    size_t n = Z.rows, P = Z.cols, B = 256;
+    size_t n = Z.rows, P = Z.cols;
     if (C.rows != P || C.cols != P) return PL_EINVAL;
-    pl_mat Ap = pl_mat_alloc(B, P), An = pl_mat_alloc(B, P);
-    if (!Ap.data || !An.data) {
-        pl_mat_free(&Ap);
-        pl_mat_free(&An);
-        return PL_ENOMEM;
-    }
+    /* Rows in blocks of B >= P (when n allows): every rank update reads and writes all of C
+     * (P^2), so a block must bring at least ~P rows of work (2 B P^2 flops) for the update to
+     * be compute-bound; positive-weight rows fill the buffer from the top, negative ones from
+     * the bottom. */
+    size_t B = P < 256 ? 256 : P;
+    if (B > n) B = n > 0 ? n : 1;
+    pl_mat Buf = pl_mat_alloc(B, P);
+    if (!Buf.data) return PL_ENOMEM;
     pl_status st = PL_OK;
     double b = beta;
     for (size_t i0 = 0; st == PL_OK && i0 < n; i0 += B) {
@@ -37,16 +39,16 @@ pl_status pl_lofi_signed_cov(pl_mat Z, const double *w, double scale, double bet
         for (size_t i = i0; i < n && i < i0 + B; i++) {
             if (w[i] == 0) continue;
             double r = sqrt(fabs(w[i]));
-            double *dst = w[i] > 0 ? &PL_AT(Ap, np++, 0) : &PL_AT(An, nn++, 0);
+            double *dst = w[i] > 0 ? &PL_AT(Buf, np++, 0) : &PL_AT(Buf, B - 1 - nn++, 0);
             const double *z = &PL_AT(Z, i, 0);
             for (size_t j = 0; j < P; j++) dst[j] = r * z[j];
         }
         if (np) {
-            st = pl_syrk(PL_TRANS, scale, pl_mat_sub(Ap, 0, 0, np, P), b, C);
+            st = pl_syrk(PL_TRANS, scale, pl_mat_sub(Buf, 0, 0, np, P), b, C);
             b = 1.0;
         }
         if (st == PL_OK && nn) {
-            st = pl_syrk(PL_TRANS, -scale, pl_mat_sub(An, 0, 0, nn, P), b, C);
+            st = pl_syrk(PL_TRANS, -scale, pl_mat_sub(Buf, B - nn, 0, nn, P), b, C);
             b = 1.0;
         }
     }
@@ -54,8 +56,7 @@ pl_status pl_lofi_signed_cov(pl_mat Z, const double *w, double scale, double bet
         for (size_t i = 0; i < P; i++)
             for (size_t j = 0; j < P; j++) PL_AT(C, i, j) *= beta;
     }
-    pl_mat_free(&Ap);
-    pl_mat_free(&An);
+    pl_mat_free(&Buf);
     return st;
 }
 

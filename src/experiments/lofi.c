@@ -53,6 +53,11 @@ static const char *check_common(const lofi_point *p, char *buf, size_t len)
         snprintf(buf, len, "K (%ld) must be <= P (%ld)", p->K, p->P);
         return buf;
     }
+    if (p->K > p->n) {
+        snprintf(buf, len, "K (%ld) must be <= n (%ld): at most n directions carry signal",
+                 p->K, p->n);
+        return buf;
+    }
     if (p->task != PL_LOFI_TASK_HIER) {
         /* a missing dataset is bad input: say which package provides it */
         pl_mat X;
@@ -519,10 +524,6 @@ static const char *w_check(const void *pt, char *buf, size_t len)
     if (p->n > 4000) {
         snprintf(buf, len, "n (%ld) must be <= 4000: the kernel form works on n x n matrices",
                  p->n);
-        return buf;
-    }
-    if (p->K > p->n) {
-        snprintf(buf, len, "K (%ld) must be <= n (%ld) for the kernel form", p->K, p->n);
         return buf;
     }
     return check_common(p, buf, len);
