@@ -10,7 +10,8 @@ OUT ?= out
 PACKAGES = cmake make gcc pkg-config python3 libopenblas-dev liblapacke-dev libsqlite3-dev \
            libplplot-dev plplot-driver-cairo libcjson-dev zlib1g-dev liblbfgs-dev \
            libopenmpi-dev openmpi-bin \
-           python3-numpy python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
+           python3-numpy python3-pytest python3-venv python3-pip python3-setuptools python3-wheel \
+           dataset-fashion-mnist
 BENCH_PACKAGES = python3-numpy python3-scipy python3-torch python3-threadpoolctl
 
 PYENV ?= $(BUILD)/pyenv

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "phaselab/eigs.h"
+#include "phaselab/ridge.h"
 #include "phaselab/twostep.h"
 
 typedef struct {
@@ -225,11 +226,9 @@ pl_status pl_ts_ridge_readout(const pl_ts_config *c, pl_mat W, pl_mat B, double 
     if (!(lambda > 0) || n_train < 1 || n_test < 1) return PL_EINVAL;
     pl_mat X = pl_mat_alloc(n_train > n_test ? n_train : n_test, d);
     pl_mat F = pl_mat_alloc(n_train > n_test ? n_train : n_test, N);
-    size_t m = n_train < N ? n_train : N; /* size of the linear system */
-    pl_mat A = pl_mat_alloc(m, m), rhs = pl_mat_alloc(m, 1);
     double *y = malloc((n_train > n_test ? n_train : n_test) * sizeof *y);
     double *coef = malloc(N * sizeof *coef);
-    pl_status st = (X.data && F.data && A.data && rhs.data && y && coef) ? PL_OK : PL_ENOMEM;
+    pl_status st = (X.data && F.data && y && coef) ? PL_OK : PL_ENOMEM;
     pl_mat Xt = {0}, Ft = {0};
     if (st == PL_OK) {
         Xt = pl_mat_sub(X, 0, 0, n_train, d);
@@ -237,22 +236,11 @@ pl_status pl_ts_ridge_readout(const pl_ts_config *c, pl_mat W, pl_mat B, double 
         pl_ts_sample_batch(c, B, rng, Xt, y);
         st = features(c->act, W, Xt, Ft);
     }
+    /* the shared ridge readout (no intercept, one penalty lambda n_train) */
     double reg = lambda * (double)n_train;
-    if (st == PL_OK && n_train >= N) {
-        /* primal: (F^T F + reg I) coef = F^T y */
-        st = pl_syrk(PL_TRANS, 1.0, Ft, 0.0, A);
-        for (size_t i = 0; i < N; i++) PL_AT(A, i, i) += reg;
-        if (st == PL_OK) st = pl_gemv(PL_TRANS, 1.0, Ft, y, 0.0, rhs.data);
-        if (st == PL_OK) st = pl_chol_solve(A, rhs);
-        if (st == PL_OK) memcpy(coef, rhs.data, N * sizeof *coef);
-    } else if (st == PL_OK) {
-        /* dual: coef = F^T (F F^T + reg I)^{-1} y */
-        st = pl_syrk(PL_NOTRANS, 1.0, Ft, 0.0, A);
-        for (size_t i = 0; i < n_train; i++) PL_AT(A, i, i) += reg;
-        memcpy(rhs.data, y, n_train * sizeof *y);
-        if (st == PL_OK) st = pl_chol_solve(A, rhs);
-        if (st == PL_OK) st = pl_gemv(PL_TRANS, 1.0, Ft, rhs.data, 0.0, coef);
-    }
+    pl_ridge_opts ro = {.intercept = 0, .lambdas = &reg, .nlambda = 1};
+    pl_ridge_result rr;
+    if (st == PL_OK) st = pl_ridge_fit(Ft, y, &ro, coef, NULL, &rr);
     if (st == PL_OK) {
         double *pred = malloc(n_train * sizeof *pred);
         if (!pred) st = PL_ENOMEM;
@@ -281,8 +269,6 @@ pl_status pl_ts_ridge_readout(const pl_ts_config *c, pl_mat W, pl_mat B, double 
     }
     pl_mat_free(&X);
     pl_mat_free(&F);
-    pl_mat_free(&A);
-    pl_mat_free(&rhs);
     free(y);
     free(coef);
     return st;

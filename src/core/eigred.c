@@ -88,7 +88,8 @@ pl_status pl_eigred_topk_abs(pl_mat A, size_t k, double *w, pl_mat V)
     /* Row-major A read as column-major is A^T = A: tridiagonalise from the 'L' triangle. */
     double *d = malloc(n * sizeof *d), *e = malloc(n * sizeof *e), *tau = malloc(n * sizeof *tau);
     double *ev = malloc(n * sizeof *ev), *ee = malloc(n * sizeof *ee);
-    double *wz = malloc(k * sizeof *wz), *Z = malloc(n * k * sizeof *Z);
+    /* wz has n entries, zeroed: LAPACKE_dstein's NaN check reads all n of W, not just m */
+    double *wz = calloc(n, sizeof *wz), *Z = malloc(n * k * sizeof *Z);
     sel_eig *sel = malloc(k * sizeof *sel);
     lapack_int *isplit = malloc(n * sizeof *isplit), *iblock = malloc(k * sizeof *iblock);
     lapack_int *ifail = malloc(k * sizeof *ifail);

@@ -16,6 +16,7 @@ extern const pl_experiment pl_exp_twostep_spectrum;
 extern const pl_experiment pl_exp_twostep_phase;
 extern const pl_experiment pl_exp_twostep_scaling;
 extern const pl_experiment pl_exp_twostep_align;
+extern const pl_experiment pl_exp_lofi_k, pl_exp_lofi_width, pl_exp_lofi_vs_rf, pl_exp_lofi_filters;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
@@ -37,6 +38,10 @@ static const pl_experiment *const registry[] = {
     &pl_exp_twostep_phase,
     &pl_exp_twostep_scaling,
     &pl_exp_twostep_align,
+    &pl_exp_lofi_k,
+    &pl_exp_lofi_width,
+    &pl_exp_lofi_vs_rf,
+    &pl_exp_lofi_filters,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
