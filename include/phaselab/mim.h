@@ -201,6 +201,8 @@ typedef struct {
     size_t maxit;
     double plant;       /* init What = sqrt(plant) W* + sqrt(1-plant) noise */
     double blowup;      /* divergence when ||What||_F^2/d exceeds blowup * p */
+    int adaptive;       /* adaptive damping of the generic GAMP (phaselab/gamp.h) */
+    double var_floor;   /* floor of the diagonal variances (0: none) */
 } pl_mim_gamp_opts;
 pl_mim_gamp_opts pl_mim_gamp_default_opts(void);
 typedef struct {
