@@ -23,8 +23,8 @@
  *
  * Adaptive damping (opts.adaptive): the weight of the new g, dg is multiplied by 0.5 each time
  * the step grows by more than 10% and by 1.1 (up to opts.damping) each time it shrinks, never
- * below opts.damping_min; variance floors keep every diagonal entry of V_i and of C_j at least
- * opts.var_floor (0: none).
+ * below opts.damping_min; the variance floor raises every eigenvalue of V_i and of C_j below
+ * opts.var_floor to it (0: none), so that g_out always sees a positive-definite V.
  */
 #ifndef PHASELAB_GAMP_H
 #define PHASELAB_GAMP_H
@@ -97,7 +97,7 @@ typedef struct {
     double damping;      /* weight of the new g, dg (1 = none) */
     int adaptive;        /* adaptive damping (see above) */
     double damping_min;  /* floor of the adaptive weight */
-    double var_floor;    /* floor of the diagonal of V_i and C_j (0: none) */
+    double var_floor;    /* eigenvalue floor of V_i and C_j (0: none) */
     double tol;          /* on ||xhat_new - xhat||_F / sqrt(N) */
     size_t maxit;
     double blowup;       /* PL_EDIVERGED when ||xhat||_F^2 / N exceeds blowup * p */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "phaselab/gamp.h"
+#include "phaselab/mat.h"
 
 #define P2 (PL_GAMP_PMAX * PL_GAMP_PMAX)
 
@@ -98,16 +99,42 @@ const char *pl_gamp_check(const pl_gamp_problem *P, const pl_gamp_channel *ch,
     return NULL;
 }
 
-static void floor_diag(double *M, size_t count, size_t k, double fl)
+/* Eigenvalue floor of count symmetric k x k blocks: eigenvalues below fl are raised to fl
+ * (V = U max(lambda, fl) U^T). A block equal to the previous input reuses its result (the
+ * uniform-variance case costs one decomposition). work: 3 k^2 + k doubles. */
+static pl_status floor_psd(double *M, size_t count, size_t k, double fl, double *work)
 {
-    if (!(fl > 0)) return;
-    for (size_t i = 0; i < count; i++)
-        for (size_t a = 0; a < k; a++)
-            if (!(M[i * k * k + a * (k + 1)] >= fl)) M[i * k * k + a * (k + 1)] = fl;
+    if (!(fl > 0)) return PL_OK;
+    size_t k2 = k * k;
+    double *U = work, *prev_in = work + k2, *prev_out = work + 2 * k2, *lam = work + 3 * k2;
+    int have_prev = 0;
+    for (size_t i = 0; i < count; i++) {
+        double *Mi = M + i * k2;
+        if (have_prev && memcmp(Mi, prev_in, k2 * sizeof *Mi) == 0) {
+            memcpy(Mi, prev_out, k2 * sizeof *Mi);
+            continue;
+        }
+        memcpy(prev_in, Mi, k2 * sizeof *Mi);
+        memcpy(U, Mi, k2 * sizeof *Mi);
+        pl_status st = pl_syev(pl_mat_view(U, k, k, k), lam);
+        if (st != PL_OK) return st;
+        if (lam[0] < fl) {
+            for (size_t a = 0; a < k; a++)
+                for (size_t b = 0; b < k; b++) {
+                    double s = 0;
+                    for (size_t c = 0; c < k; c++)
+                        s += U[a * k + c] * fmax(lam[c], fl) * U[b * k + c];
+                    Mi[a * k + b] = s;
+                }
+        }
+        memcpy(prev_out, Mi, k2 * sizeof *Mi);
+        have_prev = 1;
+    }
+    return PL_OK;
 }
 
 typedef struct {
-    double *V, *Om, *G, *DG, *Gold, *DGold, *A, *B, *Xn, *Cn;
+    double *V, *Om, *G, *DG, *Gold, *DGold, *A, *B, *Xn, *Cn, *fw;
 } gamp_work;
 
 static void work_free(gamp_work *w)
@@ -122,6 +149,7 @@ static void work_free(gamp_work *w)
     free(w->B);
     free(w->Xn);
     free(w->Cn);
+    free(w->fw);
 }
 
 static int work_alloc(gamp_work *w, const pl_gamp_problem *P)
@@ -138,7 +166,9 @@ static int work_alloc(gamp_work *w, const pl_gamp_problem *P)
     w->B = malloc(N * p * sizeof(double));
     w->Xn = malloc(N * p * sizeof(double));
     w->Cn = malloc(N * p * p * sizeof(double));
-    return w->V && w->Om && w->G && w->DG && w->Gold && w->DGold && w->A && w->B && w->Xn &&
+    size_t m = k > p ? k : p;
+    w->fw = malloc((3 * m * m + m) * sizeof(double));
+    return w->fw && w->V && w->Om && w->G && w->DG && w->Gold && w->DGold && w->A && w->B && w->Xn &&
            w->Cn;
 }
 
@@ -155,7 +185,12 @@ static pl_status output_step(const pl_gamp_problem *P, const pl_gamp_channel *ch
                  pl_strerror(st), t + 1);
         return st;
     }
-    floor_diag(w->V, n, k, o->var_floor);
+    if (st == PL_OK) st = floor_psd(w->V, n, k, o->var_floor, w->fw);
+    if (st != PL_OK) {
+        snprintf(res->message, sizeof res->message,
+                 "variance floor failed (%s) at iteration %zu", pl_strerror(st), t + 1);
+        return st;
+    }
     memcpy(w->Gold, w->G, n * k * sizeof *w->G);
     for (size_t i = 0; i < n; i++) {
         double *Vi = w->V + i * k2, *om = w->Om + i * k;
@@ -266,7 +301,12 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
         }
         memcpy(xhat, w.Xn, N * p * sizeof *xhat);
         memcpy(C, w.Cn, N * p2 * sizeof *C);
-        floor_diag(C, N, p, o->var_floor);
+        if ((s2 = floor_psd(C, N, p, o->var_floor, w.fw)) != PL_OK) {
+            st = s2 == PL_ENOMEM ? s2 : PL_ENAN;
+            snprintf(res->message, sizeof res->message,
+                     "variance floor failed (%s) at iteration %zu", pl_strerror(s2), t + 1);
+            break;
+        }
         res->diff = sqrt(diff / (double)N);
         if (P->monitor) P->monitor(P->ctx, t + 1, xhat);
         if (nrm / (double)N > o->blowup * (double)p) {
@@ -282,10 +322,10 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
             break;
         }
         if (o->adaptive) {
-            if (res->diff > 1.1 * prev_diff)
-                damp = fmax(0.5 * damp, o->damping_min);
-            else if (res->diff < prev_diff)
-                damp = fmin(1.1 * damp, o->damping);
+            if (res->diff > 0.98 * prev_diff)
+                damp = fmax(0.7 * damp, o->damping_min);
+            else
+                damp = fmin(1.05 * damp, o->damping);
         }
         prev_diff = res->diff;
     }

@@ -16,6 +16,8 @@ extern const pl_experiment pl_exp_twostep_spectrum;
 extern const pl_experiment pl_exp_twostep_phase;
 extern const pl_experiment pl_exp_twostep_scaling;
 extern const pl_experiment pl_exp_twostep_align;
+extern const pl_experiment pl_exp_aim_se;
+extern const pl_experiment pl_exp_aim_threshold;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
@@ -37,6 +39,8 @@ static const pl_experiment *const registry[] = {
     &pl_exp_twostep_phase,
     &pl_exp_twostep_scaling,
     &pl_exp_twostep_align,
+    &pl_exp_aim_se,
+    &pl_exp_aim_threshold,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
