@@ -117,7 +117,7 @@ pl_status pl_aim_multilayer_forward(size_t L, const pl_mat *S, double c, double 
 
 /* ---------------------------------------------------------------- algorithms */
 typedef struct {
-    double damping;   /* weight of the new g (default 0.5) */
+    double damping;   /* weight of the new g (default 0.2: 0.5 diverges at d <= 70) */
     double tol;       /* on ||Shat_new - Shat||_F / d (stop; default 1e-5 squared: 1e-5 on MSE) */
     size_t maxit;     /* (200) */
 } pl_aim_gamp_opts;
