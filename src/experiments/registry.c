@@ -18,6 +18,8 @@ extern const pl_experiment pl_exp_twostep_scaling;
 extern const pl_experiment pl_exp_twostep_align;
 extern const pl_experiment pl_exp_aim_se;
 extern const pl_experiment pl_exp_aim_threshold;
+extern const pl_experiment pl_exp_aim_gamp;
+extern const pl_experiment pl_exp_aim_gd;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
@@ -41,6 +43,8 @@ static const pl_experiment *const registry[] = {
     &pl_exp_twostep_align,
     &pl_exp_aim_se,
     &pl_exp_aim_threshold,
+    &pl_exp_aim_gamp,
+    &pl_exp_aim_gd,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
