@@ -135,13 +135,6 @@ static pl_status aim_denoise_all(const void *c, size_t N, size_t p, const double
     return PL_OK;
 }
 
-static void aim_monitor(void *c, size_t t, const double *xhat)
-{
-    aim_ctx *m = c;
-    if (!getenv("AIM_DEBUG")) return;
-    size_t d = m->D->d;
-    fprintf(stderr, "it %zu mse %.4f\n", t, pl_aim_mse(pl_mat_view((double *)xhat, d, d, d), m->D->S));
-}
 
 static const pl_gamp_prior_type aim_prior_rie = {.name = "rie", .denoise_all = aim_denoise_all};
 
@@ -238,7 +231,7 @@ pl_status pl_aim_gamp(const pl_aim_data *D, double rho, const pl_aim_gamp_opts *
         for (size_t j = 0; j < d * d; j++) C[j] = 1.0;
         pl_gamp_problem P = {.n = n, .k = k, .N = d * d, .p = 1, .forward = aim_forward,
                              .adjoint = aim_adjoint, .var_out = aim_var_out,
-                             .var_in = aim_var_in, .monitor = aim_monitor, .ctx = &m};
+                             .var_in = aim_var_in, .ctx = &m};
         pl_gamp_channel ch = {.type = D->ch == PL_AIM_SOFTMAX ? &aim_softmax : &aim_hardmax,
                               .ctx = &m, .k = k};
         pl_gamp_prior pr = {.type = &aim_prior_rie, .ctx = &m};

@@ -117,7 +117,7 @@ pl_status pl_aim_multilayer_forward(size_t L, const pl_mat *S, double c, double 
         /* A = beta X S X^T / sqrt d (no trace subtraction in this example) */
         for (size_t a = 0; a < T; a++)
             for (size_t b = 0; b < T; b++)
-                A[a * T + b] = beta * pl_dot(d, &PL_AT(X, a, 0), &PL_AT(P, b, 0)) / sd;
+                A[a * T + b] = beta * pl_dot(d, &PL_AT(P, a, 0), &PL_AT(X, b, 0)) / sd; /* x_a S x_b */
         pl_aim_label(PL_AIM_SOFTMAX, T, A, y);
         if (l + 1 == L) break;
         /* X <- (c I + softmax(...)) X */
