@@ -13,6 +13,9 @@
 #define PHASELAB_ADAM_H
 
 #include <stddef.h>
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 typedef struct {
     double lr, b1, b2, eps;
@@ -28,5 +31,7 @@ void pl_adam_update(const pl_adam *a, size_t n, double *x, const double *g, doub
                     double *v);
 /* tick + update for a single flat parameter vector. */
 void pl_adam_step(pl_adam *a, size_t n, double *x, const double *g, double *m, double *v);
+
+PL_END_DECLS
 
 #endif

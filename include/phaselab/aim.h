@@ -17,6 +17,9 @@
 #include "phaselab/rmt.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 typedef enum { PL_AIM_SOFTMAX = 0, PL_AIM_HARDMAX = 1 } pl_aim_channel;
 
@@ -155,5 +158,7 @@ pl_status pl_aim_gd(const pl_aim_data *D, const pl_aim_gd_opts *o, pl_rng *rng,
                     pl_aim_gd_result *res);
 /* Loss and gradient (d x r) of the student W on D (exposed for finite-difference tests). */
 pl_status pl_aim_gd_loss_grad(const pl_aim_data *D, pl_mat W, double *loss, pl_mat grad);
+
+PL_END_DECLS
 
 #endif

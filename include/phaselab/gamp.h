@@ -31,6 +31,9 @@
 
 #include <stddef.h>
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 #define PL_GAMP_PMAX 16 /* largest block dimension p of a separable prior */
 
@@ -127,5 +130,7 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
 /* Inverse of a p x p matrix (p <= PL_GAMP_PMAX) by Gauss-Jordan with partial pivoting; 0 when
  * singular. Exposed for channels and priors with small blocks. */
 int pl_small_inv(size_t p, const double *A, double *Ai);
+
+PL_END_DECLS
 
 #endif
