@@ -248,7 +248,8 @@ static pl_status gamp_sim(const pl_experiment *e, const void *pt, pl_rng *rng, p
         pl_aim_data_free(&D);
     }
     if (st == PL_ENOMEM) return st;
-    r.mmse = gr.mse;
+    /* a diverged estimate has no meaningful error (it would also flatten the figure) */
+    r.mmse = gr.status == PL_EDIVERGED || gr.status == PL_ENAN ? NAN : gr.mse;
     r.iterations = (double)gr.iterations;
     r.chat = gr.chat;
     pl_record *rec = pl_emit(em, "sim:gamp", &r);
