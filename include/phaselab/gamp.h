@@ -21,8 +21,8 @@
  * or prior refused its input, or the estimate blew up), PL_ENAN (non-finite g_out or estimate);
  * the result carries a message naming the iteration and, for the channel, the sample.
  *
- * Adaptive damping (opts.adaptive): the weight of the new g, dg is multiplied by 0.5 each time
- * the step grows by more than 10% and by 1.1 (up to opts.damping) each time it shrinks, never
+ * Adaptive damping (opts.adaptive): the weight of the new g, dg is multiplied by 0.7 each time
+ * the step fails to shrink by 2% and by 1.05 (up to opts.damping) otherwise, never
  * below opts.damping_min; the variance floor raises every eigenvalue of V_i and of C_j below
  * opts.var_floor to it (0: none), so that g_out always sees a positive-definite V.
  */
