@@ -206,6 +206,8 @@ typedef struct {
     size_t maxit;
     double plant;       /* init What = sqrt(plant) W* + sqrt(1-plant) noise */
     double blowup;      /* divergence when ||What||_F^2/d exceeds blowup * p */
+    int adaptive;       /* adaptive damping of the generic GAMP (phaselab/gamp.h) */
+    double var_floor;   /* eigenvalue floor of the variances V_i, C_j (0: none) */
 } pl_mim_gamp_opts;
 pl_mim_gamp_opts pl_mim_gamp_default_opts(void);
 typedef struct {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phaselab/adam.h"
 #include "phaselab/bo.h"
 
 pl_status pl_bo_student_init(pl_bo_student *s, pl_rng *rng, size_t d, size_t p,
@@ -109,26 +110,16 @@ pl_status pl_bo_student_loss_grad(pl_bo_student *s, pl_mat X, const double *y, d
     return st;
 }
 
-static void adam_update(size_t n, double *x, const double *g, double *m, double *v, double lr,
-                        double b1, double b2, double eps, double bc1, double bc2)
-{
-    for (size_t i = 0; i < n; i++) {
-        m[i] = b1 * m[i] + (1.0 - b1) * g[i];
-        v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
-        double mh = m[i] / bc1, vh = v[i] / bc2;
-        x[i] -= lr * mh / (sqrt(vh) + eps);
-    }
-}
-
 void pl_bo_student_adam_step(pl_bo_student *s, pl_mat gU, const double *ga)
 {
-    s->t++;
-    double bc1 = 1.0 - pow(s->b1, (double)s->t), bc2 = 1.0 - pow(s->b2, (double)s->t);
+    pl_adam a = {.lr = s->lr, .b1 = s->b1, .b2 = s->b2, .eps = s->eps, .t = s->t};
+    pl_adam_tick(&a);
+    s->t = a.t;
     /* U and gU are contiguous row-major p x d */
     for (size_t j = 0; j < s->p; j++)
-        adam_update(s->d, &PL_AT(s->U, j, 0), &PL_AT(gU, j, 0), s->mU + j * s->d,
-                    s->vU + j * s->d, s->lr, s->b1, s->b2, s->eps, bc1, bc2);
-    adam_update(s->p, s->a, ga, s->ma, s->va, s->lr, s->b1, s->b2, s->eps, bc1, bc2);
+        pl_adam_update(&a, s->d, &PL_AT(s->U, j, 0), &PL_AT(gU, j, 0), s->mU + j * s->d,
+                       s->vU + j * s->d);
+    pl_adam_update(&a, s->p, s->a, ga, s->ma, s->va);
 }
 
 pl_status pl_bo_student_epoch(pl_bo_student *s, pl_mat X, const double *y, size_t nbatch,

@@ -16,6 +16,10 @@ extern const pl_experiment pl_exp_twostep_spectrum;
 extern const pl_experiment pl_exp_twostep_phase;
 extern const pl_experiment pl_exp_twostep_scaling;
 extern const pl_experiment pl_exp_twostep_align;
+extern const pl_experiment pl_exp_aim_se;
+extern const pl_experiment pl_exp_aim_threshold;
+extern const pl_experiment pl_exp_aim_gamp;
+extern const pl_experiment pl_exp_aim_gd;
 extern const pl_experiment pl_exp_lofi_k, pl_exp_lofi_width, pl_exp_lofi_vs_rf, pl_exp_lofi_filters;
 
 static const pl_experiment *const registry[] = {
@@ -38,6 +42,10 @@ static const pl_experiment *const registry[] = {
     &pl_exp_twostep_phase,
     &pl_exp_twostep_scaling,
     &pl_exp_twostep_align,
+    &pl_exp_aim_se,
+    &pl_exp_aim_threshold,
+    &pl_exp_aim_gamp,
+    &pl_exp_aim_gd,
     &pl_exp_lofi_k,
     &pl_exp_lofi_width,
     &pl_exp_lofi_vs_rf,
