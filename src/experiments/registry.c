@@ -16,6 +16,7 @@ extern const pl_experiment pl_exp_twostep_spectrum;
 extern const pl_experiment pl_exp_twostep_phase;
 extern const pl_experiment pl_exp_twostep_scaling;
 extern const pl_experiment pl_exp_twostep_align;
+extern const pl_experiment pl_exp_rbm_gd, pl_exp_rbm_amp, pl_exp_rbm_threshold, pl_exp_rbm_dynamics;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
@@ -37,6 +38,10 @@ static const pl_experiment *const registry[] = {
     &pl_exp_twostep_phase,
     &pl_exp_twostep_scaling,
     &pl_exp_twostep_align,
+    &pl_exp_rbm_gd,
+    &pl_exp_rbm_amp,
+    &pl_exp_rbm_threshold,
+    &pl_exp_rbm_dynamics,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }

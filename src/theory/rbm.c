@@ -252,7 +252,13 @@ pl_status pl_rbm_dmft(double alpha, double beta, const pl_rbm_dmft_opts *o, pl_r
     size_t T = o->steps;
     pl_status st = dmft_alloc(&ws, T, o->nmc);
     if (st != PL_OK) return st;
-    pl_rng_normal_fill(rng, ws.xi, o->nmc * (T + 1), 1.0);
+    /* antithetic pairs (xi, -xi): the part of E g_t linear in theta, whose Monte Carlo noise
+     * would otherwise swamp the small drive sqrt(beta) c_t of the overlap while |w| is small,
+     * cancels exactly */
+    size_t half = (o->nmc + 1) / 2;
+    pl_rng_normal_fill(rng, ws.xi, half * (T + 1), 1.0);
+    for (size_t i = half * (T + 1); i < o->nmc * (T + 1); i++)
+        ws.xi[i] = -ws.xi[i - half * (T + 1)];
     ws.e[0] = o->init * sqrt(1 - o->rho0 * o->rho0);
     ws.c[0] = o->init * o->rho0;
     for (size_t t = 0; t <= T; t++) {
