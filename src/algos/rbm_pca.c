@@ -1,7 +1,6 @@
 /* Family 3: the PCA baseline, top-k eigenvectors of C = V^T V / n. */
 #include <math.h>
 
-#include "phaselab/eigred.h"
 #include "phaselab/rbm.h"
 
 pl_status pl_rbm_pca(pl_mat V, pl_mat U, double *m2, double *lmax)
@@ -13,8 +12,7 @@ pl_status pl_rbm_pca(pl_mat V, pl_mat U, double *m2, double *lmax)
     pl_mat C = pl_mat_alloc(d, d), E = pl_mat_alloc(d, k);
     pl_status st = (C.data && E.data) ? PL_OK : PL_ENOMEM;
     if (st == PL_OK) st = pl_syrk(PL_TRANS, 1.0 / (double)n, V, 0.0, C);
-    /* C is positive semi-definite: largest modulus = largest eigenvalues */
-    if (st == PL_OK) st = pl_eigred_topk_abs(C, k, w, E);
+    if (st == PL_OK) st = pl_syev_topk(C, k, w, E);
     if (st == PL_OK) st = pl_rbm_overlap2(E, U, m2);
     if (st == PL_OK && lmax) *lmax = w[0];
     pl_mat_free(&C);
