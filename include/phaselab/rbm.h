@@ -36,7 +36,8 @@ pl_status pl_rbm_sample(pl_rng *rng, const double *beta, pl_mat V, pl_mat U);
  * for the k x k symmetric Q, by enumeration of {+-1}^k (log-sum-exp). */
 pl_status pl_rbm_psi(size_t k, const double *Q, double *psi, double *M);
 
-/* Loss l(W) and its gradient G (d x k; G.data may be NULL for the loss only). lam is an n x k
+/* Loss l(W) (loss may be NULL) and its gradient G (d x k; G.data may be NULL for the loss
+ * only). lam is an n x k
  * work matrix: on return it holds V W / sqrt(d), or tanh of it when G was asked for. */
 pl_status pl_rbm_loss_grad(pl_mat V, pl_mat W, double *loss, pl_mat G, pl_mat lam);
 

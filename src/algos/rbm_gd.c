@@ -22,8 +22,12 @@ pl_status pl_rbm_gd(pl_mat V, pl_mat W, size_t steps, double lr, pl_mat U,
     pl_mat G = pl_mat_alloc(d, k), lam = pl_mat_alloc(n, k);
     pl_status st = (G.data && lam.data) ? PL_OK : PL_ENOMEM;
     double loss = NAN;
+    /* the loss (n log cosh evaluations) only when it is traced; the end point is evaluated
+     * only for a trace */
+    double *lp = trace && trace->loss ? &loss : NULL;
     for (size_t t = 0; st == PL_OK && t <= steps; t++) {
-        st = pl_rbm_loss_grad(V, W, &loss, t < steps ? G : (pl_mat){0}, lam);
+        if (t == steps && !trace) break;
+        st = pl_rbm_loss_grad(V, W, lp, t < steps ? G : (pl_mat){0}, lam);
         if (st == PL_OK) st = trace_at(trace, t, loss, W, U);
         if (st != PL_OK || t == steps) break;
         double step = -lr * (double)d;

@@ -82,16 +82,19 @@ pl_status pl_rbm_loss_grad(pl_mat V, pl_mat W, double *loss, pl_mat G, pl_mat la
     if (st != PL_OK) return st;
     st = pl_rbm_psi(k, Q, &psi, M);
     if (st != PL_OK) return st;
-    double eta = 0;
-    for (size_t mu = 0; mu < n; mu++) {
-        double *l = lam.data + mu * lam.stride;
-        for (size_t a = 0; a < k; a++) {
-            eta += log_cosh(l[a]);
-            if (G.data) l[a] = tanh(l[a]);
-        }
+    if (loss) {
+        double eta = 0;
+        for (size_t mu = 0; mu < n; mu++)
+            for (size_t a = 0; a < k; a++) eta += log_cosh(lam.data[mu * lam.stride + a]);
+        *loss = -eta / (double)n + psi;
+        if (!isfinite(eta)) return PL_ENAN;
     }
-    if (loss) *loss = -eta / (double)n + psi;
-    if (!isfinite(eta)) return PL_ENAN;
+    if (G.data)
+        for (size_t mu = 0; mu < n; mu++)
+            for (size_t a = 0; a < k; a++) {
+                double *l = lam.data + mu * lam.stride + a;
+                *l = tanh(*l);
+            }
     if (G.data) {
         /* G = W M / d - V^T tanh(lam) / (n sqrt d); lam holds tanh(lam) now */
         st = pl_gemm(PL_NOTRANS, PL_NOTRANS, 1.0 / (double)d, W, pl_mat_view(M, k, k, k), 0.0,
