@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include "phaselab/experiment.h"
 #include "phaselab/store.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Values of every parameter (a single default unless swept). */
 typedef struct {
@@ -38,7 +41,12 @@ typedef struct {
     int theory;           /* compute theory records */
     int simulate;         /* compute simulation records */
     pl_store *store;      /* NULL = no store (only the coordinator's is used under MPI) */
-    int progress;         /* progress with ETA on stderr (when it is a terminal) */
+    int progress;         /* progress with ETA on stderr: 1 = a live line on a terminal, else
+                             one line per 5% of the groups once the sweep has run 5 s (cluster
+                             logs); 2 = those lines from the start; 0 = none. The ETA is the
+                             remaining work (groups weighted by the experiment's cost hook,
+                             theory and simulation apart) at the measured seconds per unit of
+                             work, divided by the measured concurrency */
     int jobs;             /* local worker threads (<= 1: run in this thread) */
     int blas_threads;     /* BLAS threads per task (<= 0: 1). OpenBLAS results can differ in
                              the last bits with its thread count, so records are identical
@@ -63,7 +71,8 @@ typedef struct {
  * computed along chains of the continued parameter with warm starts (when the experiment has
  * theory_warm), upward (source "theory") or downward (source "theory:down"); simulation cells
  * are independent tasks. With a store, each (cell, seed) group is skipped if present, else
- * committed as soon as it is computed. */
+ * committed as soon as it is computed. The BLAS thread count is set to o->blas_threads for the
+ * sweep and restored to the caller's on return. */
 pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all,
                        pl_sweep_stats *stats, char *err, size_t errlen);
 
@@ -77,5 +86,7 @@ pl_status pl_cell_compute(const pl_experiment *e, const pl_params *p, long seed,
 /* MPI helpers (no-ops without MPI): rank and size of the world communicator. */
 int pl_mpi_rank(void);
 int pl_mpi_size(void);
+
+PL_END_DECLS
 
 #endif

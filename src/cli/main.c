@@ -27,7 +27,7 @@ static const char *const usage_text =
     "  help EXP                     an experiment's parameters (defaults, ranges, meaning)\n"
     "  run EXP [key=value ...]      simulation + theory over the grid of the given values\n"
     "      [--seeds N] [--seed-base S] [--store FILE] [--plot FILE.png|.svg|.pdf]\n"
-    "      [--format table|csv|json|none] [--default-sweep] [--no-theory] [--x P] [--y M,...]\n"
+    "      [--format table|csv|json|none] [--default-sweep] [--no-theory] [--progress] [--x P] [--y M,...]\n"
     "      [--logx] [--logy] [--jobs J (default: all cores)] [--blas-threads T (default 1)]\n"
     "      [--direction up|down] [--continue PARAM]\n"
     "      [--config FILE.json]\n"
@@ -61,18 +61,10 @@ int pl_cli_error(const char *fmt, ...)
 
 const pl_experiment *pl_cli_find_experiment(const char *name)
 {
-    const pl_experiment *e = pl_experiment_find(name);
-    if (e) return e;
-    const char *names[256];
-    size_t n = pl_experiment_count();
-    if (n > 256) n = 256;
-    for (size_t i = 0; i < n; i++) names[i] = pl_experiment_at(i)->name;
-    const char *near = pl_closest_name(name, names, n);
-    if (near)
-        pl_cli_error("unknown experiment '%s' (did you mean '%s'?)", name, near);
-    else
-        pl_cli_error("unknown experiment '%s' (see: phaselab list)", name);
-    return NULL;
+    char err[256];
+    const pl_experiment *e = pl_experiment_lookup(name, err, sizeof err);
+    if (!e) pl_cli_error("%s", err);
+    return e;
 }
 
 static int cmd_list(void)
