@@ -23,6 +23,9 @@
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 #define PL_RBM_KMAX 8 /* hidden units: 2^k configurations are enumerated */
 
@@ -133,5 +136,7 @@ typedef struct {
 } pl_rbm_dmft_opts;
 pl_status pl_rbm_dmft(double alpha, double beta, const pl_rbm_dmft_opts *opts, pl_rng *rng,
                       double *m, double *norm2, double *m2, double *loss);
+
+PL_END_DECLS
 
 #endif

@@ -7,8 +7,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "phaselab/experiment.h"
+#include "phaselab/figure.h"
 #include "phaselab/rbm.h"
 
 typedef struct {
@@ -214,10 +216,10 @@ const pl_experiment pl_exp_rbm_gd = {
     .metric_map = rbm_metrics,
     .n_metrics = sizeof rbm_metrics / sizeof rbm_metrics[0],
     .result_size = sizeof(rbm_result),
-    .default_sweep = "alpha=0.25,0.5,0.75,1.25,1.5,2,3,4,5,6,8 d=1000 steps=3000",
+    .default_sweep = "alpha=0.5,0.75,1.25,1.5,2,3,4,5,6,8 d=1000 steps=300 lr=1",
     .default_seeds = 5,
     .plot_x = "alpha",
-    .plot_y = "m2,norm2",
+    .plot_y = "m2,pca_m2,norm2",
     .sim = rbm_gd_sim,
     .solve = rbm_solve,
 };
@@ -242,7 +244,7 @@ const pl_experiment pl_exp_rbm_amp = {
     .default_sweep = "alpha=1.5,2,3,3.5,4,5,6,8 d=1000",
     .default_seeds = 5,
     .plot_x = "alpha",
-    .plot_y = "m2,norm2",
+    .plot_y = "m2,pca_m2,norm2",
     .sim = rbm_amp_sim,
     .solve = rbm_solve,
 };
@@ -312,6 +314,18 @@ static const pl_metric_spec dyn_metrics[] = {
     PL_METRIC(dyn_result, norm2, "|w|^2/d at step `steps`"),
     PL_METRIC(dyn_result, loss, "RBM objective at step `steps`"),
 };
+/* The trajectories t = 0..T as record arrays: loss_t, m2_t, norm2_t (tr holds them in that
+ * order, T + 1 each). */
+static pl_status dyn_arrays(pl_record *rec, const double *tr, size_t T)
+{
+    static const char *names[3] = {"loss_t", "m2_t", "norm2_t"};
+    for (int i = 0; i < 3; i++) {
+        pl_status st = pl_record_set_array(rec, names[i], tr + (size_t)i * (T + 1), T + 1);
+        if (st != PL_OK) return st;
+    }
+    return PL_OK;
+}
+
 static pl_status dyn_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl_emitter *em)
 {
     const dyn_point *p = pt;
@@ -328,13 +342,13 @@ static pl_status dyn_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl
         st = pl_rbm_gd(V, W, T, p->lr, U, &t);
         r = (dyn_result){.loss = t.loss[T], .m2 = t.m2[T], .norm2 = t.norm2[T]};
     }
-    free(tr);
     pl_mat_free(&V);
     pl_mat_free(&U);
     pl_mat_free(&W);
-    if (st == PL_ENOMEM) return st;
-    pl_record *rec = pl_emit(em, "sim:gd", &r);
-    if (!rec) return PL_ENOMEM;
+    pl_record *rec = st == PL_ENOMEM ? NULL : pl_emit(em, "sim:gd", &r);
+    pl_status out = rec ? dyn_arrays(rec, tr, T) : PL_ENOMEM;
+    free(tr);
+    if (out != PL_OK) return out;
     if (st != PL_OK) pl_record_fail(rec, st, "GD: %s", pl_strerror(st));
     return PL_OK;
 }
@@ -358,17 +372,110 @@ static pl_status dyn_solve(const pl_experiment *e, const void *pt, pl_emitter *e
         pl_rng_init(&rng, 0x72626d, 0);
         st = pl_rbm_dmft(p->alpha, p->beta, &o, &rng, a, a + T + 1, a + 2 * (T + 1),
                          a + 3 * (T + 1));
-        if (st == PL_OK)
+        if (st == PL_OK) {
             r = (dyn_result){.m2 = a[2 * (T + 1) + T], .norm2 = a[T + 1 + T],
                              .loss = a[3 * (T + 1) + T]};
+            /* reorder to loss, m2, norm2 (m is dropped) */
+            memmove(a, a + 3 * (T + 1), (T + 1) * sizeof *a);
+            for (size_t t = 0; t <= T; t++) {
+                double q = a[(T + 1) + t];
+                a[(T + 1) + t] = a[2 * (T + 1) + t];
+                a[2 * (T + 1) + t] = q;
+            }
+        }
+        if (st == PL_ENOMEM) {
+            free(a);
+            return st;
+        }
+        pl_record *rec = pl_emit(em, "theory", &r);
+        pl_status out = !rec ? PL_ENOMEM : st == PL_OK ? dyn_arrays(rec, a, T) : PL_OK;
         free(a);
-        if (st == PL_ENOMEM) return st;
+        if (out != PL_OK) return out;
+        if (st != PL_OK) pl_record_fail(rec, st, "DMFT: %s", pl_strerror(st));
+        return PL_OK;
     }
     pl_record *rec = pl_emit(em, "theory", &r);
-    if (!rec) return PL_ENOMEM;
-    if (st != PL_OK) pl_record_fail(rec, st, "DMFT: %s", pl_strerror(st));
-    return PL_OK;
+    return rec ? PL_OK : PL_ENOMEM;
 }
+/* Default figure of rbm-dynamics: for each parameter point, the DMFT trajectories (lines) and
+ * the GD trajectories averaged over seeds (points with standard errors), one panel per
+ * quantity. */
+static pl_status dyn_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
+{
+    static const char *arr[3] = {"m2_t", "norm2_t", "loss_t"};
+    static const char *lab[3] = {"m2 (squared overlap)", "|w|^2/d", "loss"};
+    pl_panel *panel[3];
+    for (int j = 0; j < 3; j++) {
+        char title[64];
+        snprintf(title, sizeof title, "%s: GD vs DMFT", arr[j]);
+        panel[j] = pl_figure_add_panel(fig, title, "step t", lab[j], 0, 0);
+        if (!panel[j]) return PL_ENOMEM;
+    }
+    /* the panels array may move as panels are added: take them again */
+    for (int j = 0; j < 3; j++) panel[j] = &fig->panels[fig->npanels - 3 + (size_t)j];
+    int ia = pl_param_index(e, "alpha"), ib = pl_param_index(e, "beta");
+    pl_status st = PL_OK;
+    for (size_t i = 0; i < recs->n && st == PL_OK; i++) {
+        const pl_record *r0 = &recs->rec[i];
+        /* first record of its point: draw that point */
+        int seen = 0;
+        for (size_t h = 0; h < i && !seen; h++)
+            seen = memcmp(&recs->rec[h].params, &r0->params, sizeof r0->params) == 0;
+        if (seen) continue;
+        char tag[64];
+        snprintf(tag, sizeof tag, "alpha=%g beta=%g", r0->params.v[ia], r0->params.v[ib]);
+        for (int j = 0; j < 3 && st == PL_OK; j++) {
+            size_t T1 = 0, ns = 0;
+            double *sum = NULL, *sum2 = NULL;
+            for (size_t h = i; h < recs->n && st == PL_OK; h++) {
+                const pl_record *r = &recs->rec[h];
+                size_t n;
+                const double *v = pl_record_array(r, arr[j], &n);
+                if (!v || memcmp(&r->params, &r0->params, sizeof r->params) != 0) continue;
+                if (r->seed < 0) {
+                    double *x = malloc(n * sizeof *x);
+                    if (!x) { st = PL_ENOMEM; break; }
+                    for (size_t t = 0; t < n; t++) x[t] = (double)t;
+                    char l[96];
+                    snprintf(l, sizeof l, "DMFT %s", tag);
+                    st = pl_panel_add_series(panel[j], PL_SERIES_LINE, l, n, x, v, NULL);
+                    free(x);
+                    continue;
+                }
+                if (!sum) {
+                    T1 = n;
+                    sum = calloc(2 * n, sizeof *sum);
+                    if (!sum) { st = PL_ENOMEM; break; }
+                    sum2 = sum + n;
+                }
+                if (n != T1) continue;
+                for (size_t t = 0; t < n; t++) sum[t] += v[t], sum2[t] += v[t] * v[t];
+                ns++;
+            }
+            if (st == PL_OK && ns > 0) {
+                double *x = malloc(3 * T1 * sizeof *x);
+                if (!x) st = PL_ENOMEM;
+                for (size_t t = 0; st == PL_OK && t < T1; t++) {
+                    double m = sum[t] / (double)ns;
+                    x[t] = (double)t;
+                    x[T1 + t] = m;
+                    x[2 * T1 + t] = ns > 1 ? sqrt(fmax(0, sum2[t] / (double)ns - m * m) /
+                                                 (double)(ns - 1))
+                                           : 0;
+                }
+                char l[96];
+                snprintf(l, sizeof l, "GD %s (%zu seeds)", tag, ns);
+                if (st == PL_OK)
+                    st = pl_panel_add_series(panel[j], PL_SERIES_POINTS, l, T1, x, x + T1,
+                                             x + 2 * T1);
+                free(x);
+            }
+            free(sum);
+        }
+    }
+    return st;
+}
+
 const pl_experiment pl_exp_rbm_dynamics = {
     .name = "rbm-dynamics",
     .summary = "k = 1 RBM: GD trajectory (overlap, norm, loss vs step) against its "
@@ -377,17 +484,20 @@ const pl_experiment pl_exp_rbm_dynamics = {
         "GD w <- (1-lr) w + lr (sqrt d/n) V^T tanh(V w/sqrt d) from w0 = init (rho0 sqrt(d) "
         "u + sqrt(1-rho0^2) z); theory: the discrete-time DMFT (d -> infinity at fixed step "
         "count, docs/rbm.md) with nmc Monte Carlo paths of the sample-side process. "
-        "Sweep `steps` for the trajectory.",
+        "Records carry the trajectories t = 0..steps (arrays m2_t, norm2_t, loss_t); the "
+        "default figure draws them, DMFT against GD averaged over seeds.",
     .params = dyn_params,
     .n_params = sizeof dyn_params / sizeof dyn_params[0],
     .point_size = sizeof(dyn_point),
     .metric_map = dyn_metrics,
     .n_metrics = sizeof dyn_metrics / sizeof dyn_metrics[0],
     .result_size = sizeof(dyn_result),
-    .default_sweep = "steps=0:30:2 d=1000",
+    .default_sweep = "steps=30 d=1000",
     .default_seeds = 5,
     .plot_x = "steps",
     .plot_y = "m2,norm2,loss",
+    .theory_fine = -1,
     .sim = dyn_sim,
     .solve = dyn_solve,
+    .figure = dyn_figure,
 };
