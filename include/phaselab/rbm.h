@@ -120,7 +120,9 @@ typedef struct {
 typedef struct {
     double m0, q0, s0; /* start */
     double damping, tol;
-    size_t maxit, nquad; /* Gauss-Hermite nodes */
+    size_t maxit;
+    double quad_tol; /* adaptive Gauss-Kronrod tolerance of the Gaussian averages */
+    size_t maxint;   /* its interval budget */
 } pl_rbm_se_opts;
 pl_rbm_se_opts pl_rbm_se_default_opts(void);
 pl_status pl_rbm_se(double alpha, double beta, const pl_rbm_se_opts *opts,
