@@ -34,7 +34,8 @@ typedef struct {
 
 static const pl_param_spec rbm_gd_params[] = {
     RBM_COMMON_PARAMS(3000, "GD steps", 0.2,
-                      "learning rate eta of W <- W - eta d grad l (stable for eta < 2)",
+                      "learning rate eta of W <- W - eta d grad l (k = 1: stable near a minimum for eta < 2; "
+                      "k > 1: the curvature of Psi adds to it, eta = 1 diverges at k = 3)",
                       PL_RBM_KMAX),
     {PL_P_REAL(rbm_point, init, 1e-3, 0, 10, "scale of the Gaussian start W0 = init * z"),
      .lo_open = 1},
