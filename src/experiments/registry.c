@@ -21,6 +21,7 @@ extern const pl_experiment pl_exp_aim_threshold;
 extern const pl_experiment pl_exp_aim_gamp;
 extern const pl_experiment pl_exp_aim_gd;
 extern const pl_experiment pl_exp_lofi_k, pl_exp_lofi_width, pl_exp_lofi_vs_rf, pl_exp_lofi_filters;
+extern const pl_experiment pl_exp_rbm_gd, pl_exp_rbm_amp, pl_exp_rbm_threshold, pl_exp_rbm_dynamics;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
@@ -50,6 +51,10 @@ static const pl_experiment *const registry[] = {
     &pl_exp_lofi_width,
     &pl_exp_lofi_vs_rf,
     &pl_exp_lofi_filters,
+    &pl_exp_rbm_gd,
+    &pl_exp_rbm_amp,
+    &pl_exp_rbm_threshold,
+    &pl_exp_rbm_dynamics,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
