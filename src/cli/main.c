@@ -1,4 +1,5 @@
 /* The `phaselab` command: parses, validates, dispatches. No numerics here. */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,16 +116,34 @@ static int cmd_help(int argc, char **argv)
 
 static int dispatch(int argc, char **argv);
 
+/* Output that could not be written is an error (a full disk, a closed pipe): flush and close
+ * stdout and say so, unless the command already failed with its own message. */
+static int finish_output(int rc)
+{
+    errno = 0;
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int e = errno;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad && rc == 0) {
+        pl_cli_error("writing the output failed: %s", strerror(e ? e : EIO));
+        rc = 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
 #ifdef PL_HAVE_MPI
     int mpi = under_mpi_launcher();
     if (mpi) MPI_Init(&argc, &argv);
-    int rc = dispatch(argc, argv);
+    int rc = finish_output(dispatch(argc, argv));
     if (mpi) MPI_Finalize();
     return rc;
 #else
-    return dispatch(argc, argv);
+    return finish_output(dispatch(argc, argv));
 #endif
 }
 
