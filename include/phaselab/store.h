@@ -55,8 +55,8 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
  * each record's experiment). Records of experiments unknown to this build are skipped. */
 typedef int (*pl_store_visit)(const pl_experiment *e, const pl_record *rec, void *ctx);
 pl_status pl_store_each(pl_store *s, const pl_experiment *e, pl_store_visit visit, void *ctx);
-/* SQLite's message for the last failed write (taken before its rollback; "the disk is full: "
- * in front when it is), else for the last call. */
+/* SQLite's message for the last failed write, taken before its rollback ("the disk is full
+ * (SQLite: ...)" when it is), else for the last call. */
 const char *pl_store_errmsg(pl_store *s);
 
 /* A double as the shortest decimal that reads back to the same bits (15 to 17 digits). */

@@ -31,8 +31,11 @@ static const char *col_text(sqlite3_stmt *q, int i)
 static void note_error(pl_store *s, int rc)
 {
     int code = rc & 0xff;
-    snprintf(s->lasterr, sizeof s->lasterr, "%s%s",
-             code == SQLITE_FULL ? "the disk is full: " : "", sqlite3_errmsg(s->db));
+    if (code == SQLITE_FULL)
+        snprintf(s->lasterr, sizeof s->lasterr, "the disk is full (SQLite: %s)",
+                 sqlite3_errmsg(s->db));
+    else
+        snprintf(s->lasterr, sizeof s->lasterr, "%s", sqlite3_errmsg(s->db));
 }
 
 /* How a store is opened: to write (created if absent, writer lock taken), to read (read-only,

@@ -177,7 +177,8 @@ static pl_status coord_take(pl_coord *c, pl_group *grp, int computed)
         st = pl_store_put(c->o->store, c->g->e, grp->recs.rec, grp->recs.n, grp->state,
                           grp->nstate);
         if (st != PL_OK) {
-            snprintf(c->err, c->errlen, "writing the store: %s: %s", pl_strerror(st),
+            snprintf(c->err, c->errlen,
+                     "writing the store failed: %s; the records committed before are kept",
                      pl_store_errmsg(c->o->store));
             return st;
         }
