@@ -136,7 +136,7 @@ static char *config_word(const char *path, const cJSON *pv)
     } else if (cJSON_IsNumber(pv)) {
         pl_format_exact(num, sizeof num, pv->valuedouble);
         bad = bad || strbuf_add(&b, num);
-    } else if (cJSON_IsArray(pv) && cJSON_GetArraySize(pv) > 0) {
+    } else if (cJSON_IsArray(pv)) {
         const cJSON *el;
         int first = 1;
         cJSON_ArrayForEach(el, pv)
@@ -157,7 +157,7 @@ static char *config_word(const char *path, const cJSON *pv)
         }
     } else {
         free(b.s);
-        pl_cli_error("configuration '%s': params.%s must be a number, a string or a non-empty "
+        pl_cli_error("configuration '%s': params.%s must be a number, a string or a "
                      "list", path, pv->string);
         return NULL;
     }

@@ -377,14 +377,27 @@ static pl_status spec_theory(const pl_experiment *e, const pl_params *p, pl_reco
         rec->metric[SM_ATOM] = 1 - x->rank;
         if (!(x->xi > 0) || !(x->rank > 0)) continue; /* perfect recovery: no noise law */
         pl_qn_law law;
-        if (pl_qn_law_init(&law, s.kappa_star, x->xi) != PL_OK) continue;
+        pl_status ls = pl_qn_law_init(&law, s.kappa_star, x->xi);
+        if (ls != PL_OK) {
+            pl_record_fail(rec, ls, "noise law at xi = %g: %s (no spectrum)", x->xi,
+                           pl_strerror(ls));
+            continue;
+        }
         rec->metric[SM_TOP] = law.edges[2 * law.nint - 1] - x->q;
         rec->metric[SM_MEAN] = pl_qn_spectrum_mean(&th, x);
         for (int j = 0; j < 5; j++) {
             double y;
-            if (pl_qn_spectrum_quantile(&th, x, spec_levels[j], &y) == PL_OK)
+            pl_status qs = pl_qn_spectrum_quantile(&th, x, spec_levels[j], &y);
+            if (qs == PL_OK) {
                 rec->metric[SM_Q10 + j] = y;
+            } else if (rec->status == PL_REC_CONVERGED) {
+                pl_record_fail(rec, qs, "spectrum quantile %g: %s", spec_levels[j],
+                               pl_strerror(qs));
+            }
         }
+        if (rec->status == PL_REC_CONVERGED &&
+            !(isfinite(rec->metric[SM_TOP]) && isfinite(rec->metric[SM_MEAN])))
+            pl_record_fail(rec, PL_ENAN, "the spectrum's edge or mean is not finite");
     }
     return PL_OK;
 }
@@ -552,7 +565,13 @@ static pl_status thr_theory(const pl_experiment *e, const pl_params *p, pl_recor
         return PL_OK;
     }
     rec->metric[TM_BO] = pl_qn_alpha_bo(ks);
-    if (pl_qn_alpha_pr_gd(kappa, ks, &a) == PL_OK) rec->metric[TM_PRGD] = a;
+    pl_status gs = pl_qn_alpha_pr_gd(kappa, ks, &a);
+    if (gs == PL_OK) rec->metric[TM_PRGD] = a;
+    else {
+        size_t l = strlen(msg);
+        snprintf(msg + l, sizeof msg - l, "%salpha_pr_gd: %s", l ? "; " : "",
+                 gs == PL_ENOSOLUTION ? "no perfect recovery for GD here" : pl_strerror(gs));
+    }
     if (delta > 0) {
         pl_qn_setting s = {kappa, ks, 0, delta};
         pl_qn_theory th;
@@ -622,9 +641,9 @@ static pl_status bo_theory(const pl_experiment *e, const pl_params *p, pl_record
     pl_qn_theory th;
     pl_qn_state sol[4];
     size_t ns = 0;
-    if (pl_qn_theory_init(&th, &s) == PL_OK && pl_qn_solve_alpha(&th, alpha, sol, 4, &ns) == PL_OK &&
-        ns > 0)
-        erm = sol[0].mse;
+    pl_status es = pl_qn_theory_init(&th, &s);
+    if (es == PL_OK) es = pl_qn_solve_alpha(&th, alpha, sol, 4, &ns);
+    if (es == PL_OK && ns > 0) erm = sol[0].mse;
     if (st != PL_OK || n == 0) {
         pl_record *rec = pl_records_add(out, p, "theory", -1);
         if (!rec) return PL_ENOMEM;
@@ -640,6 +659,14 @@ static pl_status bo_theory(const pl_experiment *e, const pl_params *p, pl_record
         rec->metric[BM_ERM] = erm;
         if (n > 1)
             snprintf(rec->message, sizeof rec->message, "%zu solutions; this is #%zu", n, i);
+        if (!isfinite(mmse[i]) || !isfinite(xi[i]))
+            pl_record_fail(rec, PL_ENAN, "the Bayes-optimal fixed point is not finite");
+        else if (!isfinite(erm)) {
+            size_t l = strlen(rec->message);
+            snprintf(rec->message + l, sizeof rec->message - l,
+                     "%sno erm_mse: the ERM curve at this point: %s", l ? "; " : "",
+                     es == PL_OK ? "no solution" : pl_strerror(es));
+        }
     }
     return PL_OK;
 }

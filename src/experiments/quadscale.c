@@ -150,6 +150,10 @@ static pl_status qs_theory_point(const pl_params *p, int which, const double *st
                        x.residual, x.iterations);
         goto done;
     }
+    if (!isfinite(x.err)) {
+        pl_record_fail(rec, PL_ENAN, "the fixed point's error is not finite");
+        goto done;
+    }
     if (x.at_floor)
         snprintf(rec->message, sizeof rec->message,
                  "fixed point resolved to %.2g only (the map jumps when an eigenvalue crosses 0; "

@@ -47,6 +47,17 @@ static pl_status finish_group(const pl_params *p, long seed, pl_status st, size_
                 pl_record_fail(&out->rec[i], st, "%s", pl_strerror(st));
     }
     for (size_t i = first; i < out->n; i++) {
+        /* a record that says it finished but carries no finite metric did not */
+        pl_record *r = &out->rec[i];
+        size_t nfinite = 0;
+        for (size_t k = 0; k < PL_MAX_METRICS; k++) nfinite += isfinite(r->metric[k]) != 0;
+        if (r->status == PL_REC_CONVERGED && nfinite == 0) {
+            char was[PL_MSG_LEN];
+            memcpy(was, r->message, sizeof was);
+            pl_record_fail(r, PL_ENAN, "no metric is finite%s%.150s", was[0] ? ": " : "", was);
+        }
+    }
+    for (size_t i = first; i < out->n; i++) {
         out->rec[i].params = *p;
         out->rec[i].seed = seed;
         if (out->rec[i].wall == 0) out->rec[i].wall = wall;
