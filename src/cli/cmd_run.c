@@ -412,6 +412,7 @@ static void run_on_stop(void *ctx)
     run_ctx *r = ctx;
     int sig = (int)stop_signal;
     fflush(stdout);
+    if (pl_mpi_rank() != 0) _exit(128 + sig); /* a worker: the coordinator speaks */
     if (*r->store) {
         pl_store_close(r->store);
         fprintf(stderr, "\nphaselab: error: stopped by %s: the %zu records computed in this run "
@@ -666,6 +667,11 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
     pl_records all;
     pl_records_init(&all);
     pl_status st = pl_sweep_run(&g, &o, &all, &stats, err, sizeof err);
+    /* a stop the sweep did not answer (asked for between its tasks and its end) is answered
+       here: everything is committed already; from now on TERM / INT act as usual */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    if (stop_signal) run_on_stop(&ctx);
     if (st != PL_OK) {
         rc = pl_cli_error("%s", err);
         if (st != PL_EINVAL) rc = 1;

@@ -357,6 +357,11 @@ static pl_status run_threads(pl_coord *c, const pl_task *tasks, size_t ntasks, i
         if (st != PL_OK) pp.status = st; /* workers stop taking tasks */
     }
     pthread_mutex_unlock(&pp.mu);
+    /* the workers ended before the stop could be answered in the loop */
+    if (stopped && !told && st == PL_OK && c->o->on_stop) {
+        emit_ready(c);
+        c->o->on_stop(c->o->ctx);
+    }
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     /* drop what arrived after a failure */
     while (pp.head) {
