@@ -1,6 +1,7 @@
 # phaselab: the two commands of the README, plus a few helpers.
 #   make run    install missing Debian packages (as root), build, run the default experiment
 #   make test   same setup, then the whole test suite
+#   make fuzz   the libFuzzer harnesses (installs clang), FUZZ_TIME seconds each
 BUILD ?= build
 BUILD_TYPE ?= Release
 CMAKE_FLAGS ?=
@@ -10,8 +11,11 @@ PACKAGES = cmake make gcc pkg-config python3 libopenblas-dev liblapacke-dev libs
            libplplot-dev plplot-driver-cairo libcjson-dev zlib1g-dev liblbfgs-dev \
            libopenmpi-dev openmpi-bin
 BENCH_PACKAGES = python3-numpy python3-scipy python3-torch python3-threadpoolctl
+FUZZ_PACKAGES = clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 120
 
-.PHONY: deps build run test bench install clean
+.PHONY: deps build run test bench fuzz install clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -46,8 +50,19 @@ bench: build
 	  else echo "run: sudo apt-get install -y" $$missing; exit 1; fi; fi
 	bash bench/run.sh $(BUILD)
 
+# libFuzzer harnesses (fuzz/): clang build of the instrumented library, FUZZ_TIME s per harness
+fuzz: deps
+	@missing=$$(for p in $(FUZZ_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "run: sudo apt-get install -y" $$missing; exit 1; fi; fi
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPL_FUZZ=ON -DPL_WERROR=ON -DPL_WITH_MPI=OFF -DPL_BUILD_BENCH=OFF -DBUILD_TESTING=OFF
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_grid fuzz_args fuzz_config fuzz_params
+	bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+
 install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(OUT)
+	rm -rf $(BUILD) $(OUT) $(FUZZ_BUILD)

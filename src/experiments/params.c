@@ -48,7 +48,7 @@ const char *pl_param_choice_name(const pl_experiment *e, int i, double v, char *
                                  size_t len)
 {
     const char *s = e->params[i].choices;
-    int want = (int)v;
+    int want = v >= 0 && v < 1e6 ? (int)v : -1;
     for (int idx = 0; s && *s; idx++) {
         const char *bar = strchr(s, '|');
         size_t n = bar ? (size_t)(bar - s) : strlen(s);
@@ -95,7 +95,16 @@ const char *pl_param_parse_value(const pl_experiment *e, int i, const char *text
 const char *pl_param_check_value(const pl_experiment *e, int i, double v, char *buf, size_t len)
 {
     const pl_param_spec *ps = &e->params[i];
-    if (ps->type == PL_PARAM_CHOICE) return NULL;
+    if (ps->type == PL_PARAM_CHOICE) {
+        int n = 1;
+        for (const char *c = ps->choices; c && *c; c++) n += *c == '|';
+        if (!(v >= 0 && v < n && v == floor(v))) {
+            snprintf(buf, len, "parameter '%s': %g is not the index of one of %s", ps->name, v,
+                     ps->choices);
+            return buf;
+        }
+        return NULL;
+    }
     int bad = (ps->lo_open ? v <= ps->lo : v < ps->lo) || (ps->hi_open ? v >= ps->hi : v > ps->hi);
     if (bad || isnan(v)) {
         char vb[40];

@@ -635,7 +635,19 @@ pl_status pl_params_from_json(const pl_experiment *e, const char *json, pl_param
             break;
         }
         if (cJSON_IsNumber(it)) {
-            p->v[i] = it->valuedouble;
+            /* a choice is stored by name; a number must be a valid index, an integer parameter
+               a whole number, and every value finite */
+            double v = it->valuedouble;
+            const pl_param_spec *ps = &e->params[i];
+            if (!isfinite(v) || (ps->type == PL_PARAM_INT && v != floor(v)) ||
+                (ps->type == PL_PARAM_CHOICE && pl_param_check_value(e, i, v, err, errlen))) {
+                if (ps->type != PL_PARAM_CHOICE)
+                    snprintf(err, errlen, "parameter '%s': %g is not a%s number", ps->name, v,
+                             ps->type == PL_PARAM_INT ? " whole" : " finite");
+                st = PL_EINVAL;
+                break;
+            }
+            p->v[i] = v;
         } else if (cJSON_IsString(it)) {
             if (pl_param_parse_value(e, i, it->valuestring, &p->v[i], err, errlen)) {
                 st = PL_EINVAL;
