@@ -13,8 +13,6 @@ int pl_cmd_export(int argc, char **argv);
 int pl_cmd_plot(int argc, char **argv);
 int pl_cmd_threshold(int argc, char **argv);
 int pl_cmd_unlock(int argc, char **argv);
-/* Parse a non-negative integer option value; returns 0 on success. */
-int pl_cli_parse_count(const char *opt, const char *text, long *out);
 /* Parse an integer option value in [lo, hi]; returns 0 on success, else prints a message naming
  * the option and the range and returns 2. */
 int pl_cli_parse_long(const char *opt, const char *text, long lo, long hi, long *out);

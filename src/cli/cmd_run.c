@@ -15,17 +15,6 @@
 #include <mpi.h>
 #endif
 
-int pl_cli_parse_count(const char *opt, const char *text, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = text ? strtol(text, &end, 10) : 0;
-    if (!text || end == text || *end || errno || v < 0)
-        return pl_cli_error("%s needs a non-negative integer, got '%s'", opt, text ? text : "");
-    *out = v;
-    return 0;
-}
-
 int pl_cli_parse_long(const char *opt, const char *text, long lo, long hi, long *out)
 {
     char *end;

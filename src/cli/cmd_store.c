@@ -83,11 +83,11 @@ int pl_cmd_plot(int argc, char **argv)
         else if (strcmp(a, "--source") == 0 && i + 1 < argc) source = argv[++i];
         else if (strcmp(a, "--logz") == 0) logz = 1;
         else if (strcmp(a, "--width") == 0 && i + 1 < argc) {
-            if (pl_cli_parse_count(a, argv[++i], &width)) return 2;
+            if (pl_cli_parse_long(a, argv[++i], 1, 20000, &width)) return 2;
         } else if (strcmp(a, "--height") == 0 && i + 1 < argc) {
-            if (pl_cli_parse_count(a, argv[++i], &height)) return 2;
+            if (pl_cli_parse_long(a, argv[++i], 1, 20000, &height)) return 2;
         } else if (strcmp(a, "--contours") == 0 && i + 1 < argc) {
-            if (pl_cli_parse_count(a, argv[++i], &contours)) return 2;
+            if (pl_cli_parse_long(a, argv[++i], 0, 100, &contours)) return 2;
         }
         else if (strcmp(a, "--logx") == 0) logx = 1;
         else if (strcmp(a, "--logy") == 0) logy = 1;
