@@ -27,6 +27,9 @@ const char *pl_grid_set(pl_grid *g, const char *word, char *err, size_t errlen);
 size_t pl_grid_cells(const pl_grid *g);
 /* The i-th cell (last parameter varies fastest). */
 void pl_grid_cell(const pl_grid *g, size_t i, pl_params *p);
+/* Validate every cell (ranges and the experiment's own check): NULL, or the first failure with
+ * its cell in err. One pass over the cells: count them first (pl_grid_cells). */
+const char *pl_grid_validate(const pl_grid *g, char *err, size_t errlen);
 /* Parameters with more than one value */
 size_t pl_grid_swept(const pl_grid *g, int *idx, size_t max);
 

@@ -452,6 +452,9 @@ static int check_size(const pl_grid *g, const pl_sweep_opts *o, int no_check)
     pl_sweep_size sz;
     char err[512];
     if (pl_sweep_estimate(g, o, &sz, err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
+    /* a grid small enough to check cell by cell gets the experiment's own message first (it
+       knows its memory better than the estimate) */
+    if (sz.cells <= 1000000 && pl_grid_validate(g, err, sizeof err)) return pl_cli_error("%s", err);
     double mem = machine_memory();
     if (no_check || mem <= 0 || sz.bytes <= 0.8 * mem) return 0;
     char need[32], have[32], rec[32], sim[32];

@@ -284,6 +284,24 @@ void pl_grid_cell(const pl_grid *g, size_t idx, pl_params *p)
     }
 }
 
+const char *pl_grid_validate(const pl_grid *g, char *err, size_t errlen)
+{
+    const pl_experiment *e = g->e;
+    size_t ncell = pl_grid_cells(g);
+    pl_params p;
+    for (size_t c = 0; c < ncell; c++) {
+        pl_grid_cell(g, c, &p);
+        char msg[256];
+        if (pl_params_validate(e, &p, msg, sizeof msg)) {
+            char key[1024];
+            pl_params_key(e, &p, key, sizeof key);
+            snprintf(err, errlen, "%s (at %s)", msg, key);
+            return err;
+        }
+    }
+    return NULL;
+}
+
 size_t pl_grid_swept(const pl_grid *g, int *idx, size_t max)
 {
     size_t n = 0;

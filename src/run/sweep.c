@@ -608,17 +608,9 @@ pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all
     pl_status sst = pl_sweep_estimate(g, o, &sz, err, errlen);
     if (sst != PL_OK) return sst;
     size_t ncell = sz.cells;
-    pl_params p;
-    for (size_t c = 0; c < ncell; c++) {
-        pl_grid_cell(g, c, &p);
-        char msg[256];
-        if (pl_params_validate(e, &p, msg, sizeof msg)) {
-            char key[1024];
-            pl_params_key(e, &p, key, sizeof key);
-            snprintf(err, errlen, "%s (at %s)", msg, key);
-            stats->invalid_cells++;
-            return PL_EINVAL;
-        }
+    if (pl_grid_validate(g, err, errlen)) {
+        stats->invalid_cells++;
+        return PL_EINVAL;
     }
     int cp = continued_param(g, o);
     if (o->continue_param && cp < 0) {
