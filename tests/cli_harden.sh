@@ -140,7 +140,7 @@ expect_fail "locked by pid 0 on host an unknown host" unlock --store "$dir/null_
 # --- 3. locks: a live holder keeps its lock, a zombie or dead one does not ---
 "$bin" run bbp d=10 --store "$dir/l.db" --format none 2>/dev/null
 setlock() { "$PY" -c "import socket, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('INSERT OR REPLACE INTO lock VALUES(1, ?, ?, ?)', (int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else socket.gethostname(), 'then')); c.commit()" "$@"; }
-sleep 60 & live=$!; bgpids+=($live)
+sleep 900 & live=$!; bgpids+=($live)  # outlives the test (killed at exit)
 setlock "$dir/l.db" $live
 expect_fail "locked by a live phaselab run (pid $live" unlock --store "$dir/l.db"
 expect_fail "is being written by another phaselab run (pid $live" run bbp d=10 --store "$dir/l.db"
