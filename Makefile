@@ -2,6 +2,7 @@
 #   make run    install missing Debian packages (as root), build, run the default experiment
 #   make test   same setup, then the whole test suite
 #   make pytest same setup, then the Python binding's tests (installed with pip into a venv)
+#   make fuzz   the libFuzzer harnesses (installs clang), FUZZ_TIME seconds each
 BUILD ?= build
 BUILD_TYPE ?= Release
 CMAKE_FLAGS ?=
@@ -13,10 +14,13 @@ PACKAGES = cmake make gcc pkg-config python3 libopenblas-dev liblapacke-dev libs
            python3-numpy python3-pytest python3-venv python3-pip python3-setuptools python3-wheel \
            dataset-fashion-mnist
 BENCH_PACKAGES = python3-numpy python3-scipy python3-torch python3-threadpoolctl
+FUZZ_PACKAGES = clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 120
 
 PYENV ?= $(BUILD)/pyenv
 
-.PHONY: deps build run test pytest bench install clean
+.PHONY: deps build run test pytest bench fuzz install clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -63,8 +67,19 @@ bench: build
 	  else echo "run: sudo apt-get install -y" $$missing; exit 1; fi; fi
 	bash bench/run.sh $(BUILD)
 
+# libFuzzer harnesses (fuzz/): clang build of the instrumented library, FUZZ_TIME s per harness
+fuzz: deps
+	@missing=$$(for p in $(FUZZ_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "run: sudo apt-get install -y" $$missing; exit 1; fi; fi
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPL_FUZZ=ON -DPL_WERROR=ON -DPL_WITH_MPI=OFF -DPL_BUILD_BENCH=OFF -DBUILD_TESTING=OFF
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_grid fuzz_args fuzz_config fuzz_params
+	bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+
 install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(OUT)
+	rm -rf $(BUILD) $(OUT) $(FUZZ_BUILD)

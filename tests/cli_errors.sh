@@ -25,7 +25,7 @@ expect_error "'wignr' is not one of wigner|wishart" run bbp model=wignr
 expect_error "'abc' is not a number" run bbp beta=abc
 expect_error "'2.5' is not an integer" run bbp d=2.5
 expect_error "cannot open or create" run bbp d=10 --store /nonexistent-dir/x.db
-expect_error "--seeds needs a non-negative integer" run bbp --seeds -3
+expect_error "--seeds needs a whole number from 0 to 1000000, got .-3." run bbp --seeds -3
 expect_error "--format must be table, csv, json or none" run bbp --format xml
 expect_error "unknown option '--sedes'" run bbp --sedes 3
 expect_error "unknown command 'rn' (did you mean 'run'?)" rn bbp

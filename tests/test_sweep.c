@@ -16,61 +16,63 @@
 #include "phaselab/phaselab.h"
 #include "pl_test.h"
 
-enum { P_BETA, P_H, NP };
-static const pl_param_spec cw_params[NP] = {
-    {.name = "beta", .type = PL_PARAM_REAL, .def = 1.5, .lo = 0, .hi = 100, .lo_open = 1, .hi_open = 0, .choices = NULL, .help = "inverse temperature"},
-    {.name = "h", .type = PL_PARAM_REAL, .def = 0, .lo = -10, .hi = 10, .lo_open = 0, .hi_open = 0, .choices = NULL, .help = "field"},
-};
-static const char *const cw_metrics[] = {"m", "iterations"};
-
+enum { P_BETA, P_H, NP }; /* grid indices of the parameters */
 typedef struct {
     double beta, h;
-} cw_ctx;
+} cw_point;
+typedef struct {
+    double m, iterations;
+} cw_result;
+static const pl_param_spec cw_params[NP] = {
+    {PL_P_REAL(cw_point, beta, 1.5, 0, 100, "inverse temperature"), .lo_open = 1},
+    {PL_P_REAL(cw_point, h, 0, -10, 10, "field")},
+};
+static const pl_metric_spec cw_metrics[] = {
+    PL_METRIC(cw_result, m, "magnetisation"),
+    PL_METRIC(cw_result, iterations, "fixed-point iterations"),
+};
 
 static pl_status cw_map(const double *x, double *fx, size_t n, void *ctx)
 {
     (void)n;
-    const cw_ctx *c = ctx;
+    const cw_point *c = ctx;
     fx[0] = tanh(c->beta * (x[0] + c->h));
     return PL_OK;
 }
 
-static pl_status cw_warm(const pl_experiment *e, const pl_params *p, const double *in, size_t nin,
-                         double *out, size_t *nout, pl_records *recs)
+static pl_status cw_warm(const pl_experiment *e, const void *pt, const double *in, size_t nin,
+                         double *out, size_t *nout, pl_emitter *em)
 {
-    (void)e;
-    cw_ctx c = {p->v[P_BETA], p->v[P_H]};
+    const cw_point *p = pt;
+    cw_result res;
+    pl_result_clear(e, &res);
     /* a deliberately failing point, to check that the chain goes on: h exactly 0.5 */
-    pl_record *r = pl_records_add(recs, p, "theory", -1);
-    if (p->v[P_H] == 0.5) {
+    if (p->h == 0.5) {
+        pl_record *r = pl_emit(em, "theory", &res);
+        if (!r) return PL_ENOMEM;
         pl_record_fail(r, PL_ENOSOLUTION, "injected failure");
         *nout = 0;
         return PL_ENOSOLUTION;
     }
-    double x = nin ? in[0] : (p->v[P_H] >= 0 ? 1.0 : -1.0); /* cold: follow the field */
+    double x = nin ? in[0] : (p->h >= 0 ? 1.0 : -1.0); /* cold: follow the field */
     pl_fp_opts o = pl_fp_default_opts();
     o.tol = 1e-13;
     o.maxit = 100000;
-    pl_fp_result fr = pl_fixed_point(cw_map, &c, &x, 1, &o);
-    r->metric[0] = x;
-    r->metric[1] = (double)fr.iterations;
+    pl_fp_result fr = pl_fixed_point(cw_map, (void *)p, &x, 1, &o);
+    res.m = x;
+    res.iterations = (double)fr.iterations;
+    pl_record *r = pl_emit(em, "theory", &res);
+    if (!r) return PL_ENOMEM;
     if (fr.status != PL_OK) pl_record_fail(r, fr.status, "fixed point: %s", pl_strerror(fr.status));
     out[0] = x;
     *nout = 1;
     return fr.status;
 }
 
-static pl_status cw_theory(const pl_experiment *e, const pl_params *p, pl_records *recs)
-{
-    double st[1];
-    size_t n;
-    return cw_warm(e, p, NULL, 0, st, &n, recs);
-}
-
 static const pl_experiment cw = {
     .name = "cw-test", .summary = "", .description = "", .params = cw_params, .n_params = NP,
-    .metrics = cw_metrics, .n_metrics = 2, .plot_x = "h", .plot_y = "m",
-    .theory = cw_theory, .theory_warm = cw_warm,
+    .point_size = sizeof(cw_point), .metric_map = cw_metrics, .result_size = sizeof(cw_result),
+    .n_metrics = 2, .plot_x = "h", .plot_y = "m", .solve_warm = cw_warm,
 };
 
 static double m_at(const pl_records *r, double h)

@@ -154,7 +154,6 @@ struct pl_experiment {
     size_t point_size;            /* sizeof the typed point struct the params are bound to */
     const pl_metric_spec *metric_map; /* n_metrics double fields of the result struct */
     size_t result_size;           /* sizeof the result struct */
-    const char *const *metrics;   /* legacy: metric names, when metric_map is NULL */
     size_t n_metrics;
     const char *default_sweep;    /* key=grid words for `run EXP --default-sweep` */
     int default_seeds;
@@ -179,22 +178,10 @@ struct pl_experiment {
                             size_t nstate_in, double *state_out, size_t *nstate_out,
                             pl_emitter *em);
 
-    /* ---- legacy hooks on positional pl_params (being replaced by the typed ones) ---- */
-    const char *(*check)(const pl_params *p, char *buf, size_t len);
-    pl_status (*simulate)(const pl_experiment *e, const pl_params *p, pl_rng *rng,
-                          pl_records *out);
-    pl_status (*theory)(const pl_experiment *e, const pl_params *p, pl_records *out);
-    pl_status (*theory_warm)(const pl_experiment *e, const pl_params *p, const double *state_in,
-                             size_t nstate_in, double *state_out, size_t *nstate_out,
-                             pl_records *out);
-
     /* Optional: the experiment's own default figure as data (src/run/ draws it) for
      * `run --plot FILE` and `plot --store` when neither --x nor --y is given (a histogram, a
      * pair of heat maps, ...); NULL: line plot of plot_y against plot_x. */
     pl_status (*figure)(const pl_experiment *e, const pl_records *recs, struct pl_figure *fig);
-    /* legacy: draws the figure itself (being replaced by `figure`) */
-    pl_status (*plot)(const pl_experiment *e, const pl_records *recs, const char *file,
-                      char *err, size_t errlen);
     /* Optional: a summary of a whole sweep (fitted exponents, crossings), printed after the
      * table by `run` / `sweep` (to stderr when the output is CSV or JSON). */
     void (*report)(const pl_experiment *e, const pl_records *recs, FILE *out);

@@ -58,6 +58,7 @@ typedef struct pl_figure {
     size_t npanels, cap;
     int cols; /* panels per row (0: automatic) */
     int width, height; /* pixels of the whole figure (0: from the panel layout) */
+    char error[200];   /* a figure hook that fails says why here */
 } pl_figure;
 
 void pl_figure_init(pl_figure *f, const char *title);

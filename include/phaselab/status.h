@@ -22,6 +22,7 @@ typedef enum {
     PL_EMULTIPLE,       /* the equation has several solutions where one was asked for */
     PL_EBUSY,           /* resource in use (store locked by another process) */
     PL_EUNSUPPORTED,    /* the combination is not supported */
+    PL_ESTOPPED,        /* stopped on request (a signal) before the end */
     PL_STATUS_COUNT
 } pl_status;
 

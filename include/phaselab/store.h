@@ -30,12 +30,17 @@ typedef enum { PL_STORE_READ = 0, PL_STORE_WRITE = 1 } pl_store_mode;
 /* Open (creating if absent) a store. On failure returns non-OK and a message in err:
  * PL_EIO (cannot open or create), PL_ESTORE (corrupt, foreign, other schema version),
  * PL_EBUSY (PL_STORE_WRITE: another live run holds the single-writer lock; a lock left by a
- * killed process of this host is taken over). pl_store_open = PL_STORE_WRITE. */
+ * process of this host that has ended, or is a zombie, is taken over). pl_store_open =
+ * PL_STORE_WRITE. PL_STORE_READ opens an existing store read-only (no lock, nothing written),
+ * so a store in a read-only file or folder can be exported and plotted. */
 pl_status pl_store_open(const char *path, pl_store **out, char *err, size_t errlen);
 pl_status pl_store_open_mode(const char *path, pl_store_mode mode, pl_store **out, char *err,
                              size_t errlen);
-/* Remove a writer lock left behind (e.g. by a run killed on another host). */
-pl_status pl_store_unlock(const char *path, char *err, size_t errlen);
+/* Remove a writer lock left behind (e.g. by a run killed on another host). Refused (PL_EBUSY)
+ * while the holder may be alive (a live process of this host, or any process of another host,
+ * which cannot be checked) unless force is set. On success err says whose lock was removed (or
+ * that there was none). */
+pl_status pl_store_unlock(const char *path, int force, char *err, size_t errlen);
 void pl_store_close(pl_store **s);
 
 /* Record a run (command line and configuration JSON) that uses this store. */
@@ -57,6 +62,8 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
  * each record's experiment). Records of experiments unknown to this build are skipped. */
 typedef int (*pl_store_visit)(const pl_experiment *e, const pl_record *rec, void *ctx);
 pl_status pl_store_each(pl_store *s, const pl_experiment *e, pl_store_visit visit, void *ctx);
+/* SQLite's message for the last failed write, taken before its rollback ("the disk is full
+ * (SQLite: ...)" when it is), else for the last call. */
 const char *pl_store_errmsg(pl_store *s);
 
 /* A double as the shortest decimal that reads back to the same bits (15 to 17 digits). */

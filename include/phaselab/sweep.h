@@ -3,6 +3,7 @@
 #ifndef PHASELAB_SWEEP_H
 #define PHASELAB_SWEEP_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "phaselab/experiment.h"
 #include "phaselab/store.h"
@@ -22,11 +23,16 @@ void pl_grid_init(pl_grid *g, const pl_experiment *e); /* every parameter at its
 void pl_grid_free(pl_grid *g);
 /* Parse one "key=value" word: value is a number or choice, a list "a,b,c", or a range
  * "start:stop:step" (stop included when reached up to rounding). Returns NULL or a message
- * (unknown parameter with a "did you mean", malformed range, out-of-range value). */
+ * (unknown parameter with a "did you mean", malformed range, out-of-range value, a value given
+ * twice, more than 10^6 values). Lists of any length up to that are read in full. */
 const char *pl_grid_set(pl_grid *g, const char *word, char *err, size_t errlen);
+/* Number of cells (product of the grid sizes); SIZE_MAX when the product overflows. */
 size_t pl_grid_cells(const pl_grid *g);
 /* The i-th cell (last parameter varies fastest). */
 void pl_grid_cell(const pl_grid *g, size_t i, pl_params *p);
+/* Validate every cell (ranges and the experiment's own check): NULL, or the first failure with
+ * its cell in err. One pass over the cells: count them first (pl_grid_cells). */
+const char *pl_grid_validate(const pl_grid *g, char *err, size_t errlen);
 /* Parameters with more than one value */
 size_t pl_grid_swept(const pl_grid *g, int *idx, size_t max);
 
@@ -59,6 +65,14 @@ typedef struct {
        whatever the execution order */
     int (*on_record)(const pl_experiment *e, const pl_record *rec, void *ctx);
     void *ctx;
+    /* Optional stop request (set by a signal handler). When *stop becomes non-zero no task
+       starts any more, every group already computed is committed to the store and emitted,
+       then on_stop(ctx) is called once (it may end the process, abandoning the tasks in
+       flight, which have no result yet); if it returns, the sweep waits for the tasks in
+       flight, commits their groups too and returns PL_ESTOPPED. With stop set the sweep runs
+       its tasks off the calling thread (even with jobs <= 1) so that it can answer at once. */
+    const volatile sig_atomic_t *stop;
+    void (*on_stop)(void *ctx);
 } pl_sweep_opts;
 
 typedef struct {
@@ -76,6 +90,19 @@ typedef struct {
 pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all,
                        pl_sweep_stats *stats, char *err, size_t errlen);
 
+/* The size of a sweep, known before it starts: cells, (cell, seed) groups, and an estimate of
+ * the memory it needs in bytes: the records kept for the whole sweep plus, when it simulates,
+ * (simulations in parallel) x (the largest data one simulation holds, from the parameters that
+ * size it: d, n or alpha*d samples, widths k, p, N; 8 (n d + w d + n w) bytes). The data part
+ * is a lower bound (the algorithms' own workspace comes on top). PL_EINVAL with a message when
+ * a count does not fit in size_t. */
+typedef struct {
+    size_t cells, groups, sims_in_parallel;
+    double record_bytes, sim_bytes, bytes;
+} pl_sweep_size;
+pl_status pl_sweep_estimate(const pl_grid *g, const pl_sweep_opts *o, pl_sweep_size *sz,
+                            char *err, size_t errlen);
+
 /* The stream id of a cell: hash of the experiment name and the canonical key. */
 uint64_t pl_cell_stream(const pl_experiment *e, const pl_params *p);
 /* Compute one (cell, seed) group: theory when seed < 0 (cold start), simulation otherwise.
@@ -86,6 +113,10 @@ pl_status pl_cell_compute(const pl_experiment *e, const pl_params *p, long seed,
 /* MPI helpers (no-ops without MPI): rank and size of the world communicator. */
 int pl_mpi_rank(void);
 int pl_mpi_size(void);
+/* Under MPI with several ranks: every rank takes rank 0's verdict (*code, and the message in
+ * msg when *code is not 0), so that a failure only rank 0 sees (its store, its plot file) ends
+ * the other ranks too instead of leaving them waiting for work. Every rank must call it. */
+void pl_mpi_agree(int *code, char *msg, size_t len);
 
 PL_END_DECLS
 

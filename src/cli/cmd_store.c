@@ -1,4 +1,5 @@
 /* `phaselab export` and `phaselab plot` (read a store). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static int export_record(const pl_experiment *e, const pl_record *rec, void *ctx
         }
         pl_write_csv_row(stdout, e, rec);
     }
-    return 0;
+    return ferror(stdout) != 0; /* the output failed: stop */
 }
 
 int pl_cmd_export(int argc, char **argv)
@@ -49,6 +50,11 @@ int pl_cmd_export(int argc, char **argv)
     pl_status st = pl_store_each(s, e, export_record, &x);
     pl_store_close(&s);
     if (st != PL_OK) return pl_cli_error("export: %s", pl_strerror(st));
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        pl_cli_error("export: writing the output failed: %s", strerror(errno ? errno : EIO));
+        return 1;
+    }
     if (x.mixed)
         fprintf(stderr, "phaselab: note: the store holds several experiments; each block of "
                         "CSV has its own header (use --experiment EXP or --jsonl)\n");
@@ -77,11 +83,11 @@ int pl_cmd_plot(int argc, char **argv)
         else if (strcmp(a, "--source") == 0 && i + 1 < argc) source = argv[++i];
         else if (strcmp(a, "--logz") == 0) logz = 1;
         else if (strcmp(a, "--width") == 0 && i + 1 < argc) {
-            if (pl_cli_parse_count(a, argv[++i], &width)) return 2;
+            if (pl_cli_parse_long(a, argv[++i], 1, 20000, &width)) return 2;
         } else if (strcmp(a, "--height") == 0 && i + 1 < argc) {
-            if (pl_cli_parse_count(a, argv[++i], &height)) return 2;
+            if (pl_cli_parse_long(a, argv[++i], 1, 20000, &height)) return 2;
         } else if (strcmp(a, "--contours") == 0 && i + 1 < argc) {
-            if (pl_cli_parse_count(a, argv[++i], &contours)) return 2;
+            if (pl_cli_parse_long(a, argv[++i], 0, 100, &contours)) return 2;
         }
         else if (strcmp(a, "--logx") == 0) logx = 1;
         else if (strcmp(a, "--logy") == 0) logy = 1;
@@ -140,10 +146,17 @@ int pl_cmd_plot(int argc, char **argv)
 
 int pl_cmd_unlock(int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[0], "--store") != 0)
-        return pl_cli_error("usage: phaselab unlock --store FILE");
+    const char *path = NULL;
+    int force = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) path = argv[++i];
+        else if (strcmp(argv[i], "--force") == 0) force = 1;
+        else return pl_cli_error("usage: phaselab unlock --store FILE [--force]");
+    }
+    if (!path) return pl_cli_error("usage: phaselab unlock --store FILE [--force]");
     char err[512];
-    if (pl_store_unlock(argv[1], err, sizeof err) != PL_OK) return pl_cli_error("%s", err);
-    fprintf(stderr, "store %s unlocked\n", argv[1]);
+    pl_status st = pl_store_unlock(path, force, err, sizeof err);
+    if (st != PL_OK) return pl_cli_error("%s", err);
+    fprintf(stderr, "%s\n", err);
     return 0;
 }

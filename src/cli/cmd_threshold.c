@@ -49,8 +49,10 @@ int pl_cmd_threshold(int argc, char **argv)
         } else if (strcmp(s, "--lo") == 0) rc = parse_real(s, argv[++i], &o.lo);
         else if (strcmp(s, "--hi") == 0) rc = parse_real(s, argv[++i], &o.hi);
         else if (strcmp(s, "--tol") == 0) rc = parse_real(s, argv[++i], &o.tol);
-        else if (strcmp(s, "--seeds") == 0) rc = pl_cli_parse_count(s, argv[++i], &seeds);
-        else if (strcmp(s, "--seed-base") == 0) rc = pl_cli_parse_count(s, argv[++i], &seed_base);
+        else if (strcmp(s, "--seeds") == 0)
+            rc = pl_cli_parse_long(s, argv[++i], 0, PL_CLI_MAX_SEEDS, &seeds);
+        else if (strcmp(s, "--seed-base") == 0)
+            rc = pl_cli_parse_long(s, argv[++i], 0, PL_CLI_MAX_SEED, &seed_base);
         else if (strcmp(s, "--source") == 0) {
             const char *v = argv[++i];
             if (strcmp(v, "theory") == 0) o.use_sim = 0;

@@ -1,4 +1,5 @@
 /* The `phaselab` command: parses, validates, dispatches. No numerics here. */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ static const char *const usage_text =
     "      [--format table|csv|json|none] [--default-sweep] [--no-theory] [--progress] [--x P] [--y M,...]\n"
     "      [--logx] [--logy] [--jobs J (default: all cores)] [--blas-threads T (default 1)]\n"
     "      [--direction up|down] [--continue PARAM]\n"
-    "      [--config FILE.json]\n"
+    "      [--config FILE.json] [--no-size-check (run even if it may not fit in memory)]\n"
     "  sweep EXP [key=value ...]    the same as run (under mpirun: rank 0 coordinates and\n"
     "                               writes the store, the other ranks compute)\n"
     "  theory EXP [key=value ...]   theory only (same options as run)\n"
@@ -40,32 +41,16 @@ static const char *const usage_text =
     "  export --store FILE [--csv|--jsonl] [--experiment EXP]\n"
     "  plot --store FILE EXP [--x PARAM] [--y METRIC[,METRIC]] [--out FILE] [--logx] [--logy]\n"
     "      [--z METRIC (heat map over --x and --y parameters)] [--width W] [--height H]\n"
-    "  unlock --store FILE          remove the writer lock of a run that is gone\n"
+    "  unlock --store FILE [--force]\n"
+    "                               remove the writer lock of a run that is gone (--force: even\n"
+    "                               if it may still run, or ran on another host)\n"
     "\n"
     "A value may be a list (alpha=0.5,1,2) or a range start:stop:step (alpha=0.2:2:0.1);\n"
     "run then sweeps the Cartesian product of the grids. With --store, records are written\n"
     "as soon as they exist and a rerun of the same command skips what is stored.\n"
+    "SIGTERM / SIGINT stop a run: what is done is committed, the lock released, exit 128+signal.\n"
     "\n"
     "options: --help, --version\n";
-
-int pl_cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("phaselab: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 2;
-}
-
-const pl_experiment *pl_cli_find_experiment(const char *name)
-{
-    char err[256];
-    const pl_experiment *e = pl_experiment_lookup(name, err, sizeof err);
-    if (!e) pl_cli_error("%s", err);
-    return e;
-}
 
 static int cmd_list(void)
 {
@@ -111,16 +96,34 @@ static int cmd_help(int argc, char **argv)
 
 static int dispatch(int argc, char **argv);
 
+/* Output that could not be written is an error (a full disk, a closed pipe): flush and close
+ * stdout and say so, unless the command already failed with its own message. */
+static int finish_output(int rc)
+{
+    errno = 0;
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int e = errno;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad && rc == 0) {
+        pl_cli_error("writing the output failed: %s", strerror(e ? e : EIO));
+        rc = 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
 #ifdef PL_HAVE_MPI
     int mpi = under_mpi_launcher();
     if (mpi) MPI_Init(&argc, &argv);
-    int rc = dispatch(argc, argv);
+    int rc = finish_output(dispatch(argc, argv));
     if (mpi) MPI_Finalize();
     return rc;
 #else
-    return dispatch(argc, argv);
+    return finish_output(dispatch(argc, argv));
 #endif
 }
 

@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* glibc defines CMPLX for GCC only; clang (the fuzzing build) has the same builtin */
+#if !defined(CMPLX) && defined(__clang__)
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
+
 #define PL_PI 3.14159265358979323846
 #define PL_POLY_STACK 16 /* degrees up to this use stack workspace */
 

@@ -18,6 +18,7 @@ const char *pl_strerror(pl_status s)
     case PL_EMULTIPLE: return "several solutions";
     case PL_EBUSY: return "resource busy";
     case PL_EUNSUPPORTED: return "unsupported";
+    case PL_ESTOPPED: return "stopped on request";
     case PL_STATUS_COUNT: break;
     }
     return "unknown status";

@@ -187,7 +187,7 @@ const char *pl_params_validate(const pl_experiment *e, const pl_params *p, char 
         pl_point_from_params(e, p, pt.b);
         return e->check_point(pt.b, buf, len);
     }
-    return e->check ? e->check(p, buf, len) : NULL;
+    return NULL;
 }
 
 void pl_param_format(const pl_experiment *e, int i, double v, char *buf, size_t len)
@@ -395,17 +395,17 @@ void pl_record_fail(pl_record *rec, pl_status s, const char *fmt, ...)
 const char *pl_metric_name(const pl_experiment *e, size_t k)
 {
     if (k >= e->n_metrics) return NULL;
-    return e->metric_map ? e->metric_map[k].name : e->metrics[k];
+    return e->metric_map[k].name;
 }
 
-int pl_experiment_has_sim(const pl_experiment *e) { return e->sim || e->simulate; }
+int pl_experiment_has_sim(const pl_experiment *e) { return e->sim != NULL; }
 
 int pl_experiment_has_theory(const pl_experiment *e)
 {
-    return e->solve || e->solve_warm || e->theory || e->theory_warm;
+    return e->solve || e->solve_warm;
 }
 
-int pl_experiment_has_warm(const pl_experiment *e) { return e->solve_warm || e->theory_warm; }
+int pl_experiment_has_warm(const pl_experiment *e) { return e->solve_warm != NULL; }
 
 void pl_point_from_params(const pl_experiment *e, const pl_params *p, void *pt)
 {
@@ -462,7 +462,7 @@ pl_status pl_experiment_simulate(const pl_experiment *e, const pl_params *p, pl_
         pl_emitter em = {e, p, seed, out};
         return e->sim(e, pt.b, rng, &em);
     }
-    return e->simulate ? e->simulate(e, p, rng, out) : PL_EUNSUPPORTED;
+    return PL_EUNSUPPORTED;
 }
 
 pl_status pl_experiment_theory(const pl_experiment *e, const pl_params *p,
@@ -483,11 +483,5 @@ pl_status pl_experiment_theory(const pl_experiment *e, const pl_params *p,
         }
         return e->solve(e, pt.b, &em);
     }
-    if (e->theory_warm && (warm || !e->theory)) {
-        double scratch[PL_MAX_STATE];
-        size_t ns = 0;
-        return e->theory_warm(e, p, state_in, nstate_in, warm ? state_out : scratch,
-                              warm ? nstate_out : &ns, out);
-    }
-    return e->theory ? e->theory(e, p, out) : PL_EUNSUPPORTED;
+    return PL_EUNSUPPORTED;
 }

@@ -1,12 +1,12 @@
 /* Family 4 experiments (the nuclear route): quad-erm, quad-threshold, quad-bo, quad-spectrum. */
 #include <math.h>
 #include <stddef.h>
-#include <plplot.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "phaselab/experiment.h"
+#include "phaselab/figure.h"
 #include "phaselab/report.h"
 #include "phaselab/sweep.h"
 #include "phaselab/quadnet.h"
@@ -390,7 +390,11 @@ static pl_status spec_sim(const pl_experiment *e, const void *pt, pl_rng *rng, p
             *spec_quantile(&r, j) = i0 + 1 < k ? (1 - f) * nz[i0] + f * nz[i0 + 1] : nz[i0];
         }
     }
-    st = qn_sim_emit(p, em, &so, &r);
+    char src[32];
+    snprintf(src, sizeof src, "sim:%s", solver_names[p->solver]);
+    pl_record *rec = pl_emit(em, src, &r);
+    st = rec ? pl_record_set_array(rec, "eig_nz", nz, k) : PL_ENOMEM;
+    if (rec) sim_record_status(rec, &so, solver_names[p->solver]);
     free(nz);
     free(so.eig);
     return st;
@@ -449,55 +453,52 @@ static pl_status spec_solve(const pl_experiment *e, const void *pt, pl_emitter *
 }
 
 /* Default figure of quad-spectrum: histogram of the nonzero eigenvalues of S_hat pooled over
- * the finished seeds of the first simulated cell (recomputed from the same random streams as
- * the records), against the theory's density of the nonzero part (which integrates to the
- * rank fraction, so the histogram is normalised to the same total: count / (d * seeds * bin)). */
-static pl_status spec_plot(const pl_experiment *e, const pl_records *recs, const char *file,
-                           char *err, size_t errlen)
+ * the finished seeds of the first simulated cell (the records carry them as the array
+ * "eig_nz"), against the theory's density of the nonzero part (which integrates to the rank
+ * fraction, so the histogram is normalised to the same total: count / (d * seeds * bin)). */
+static pl_status spec_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
 {
     const pl_record *first = NULL;
     for (size_t i = 0; i < recs->n && !first; i++)
-        if (recs->rec[i].seed >= 0 && recs->rec[i].status == PL_REC_CONVERGED)
+        if (recs->rec[i].seed >= 0 && recs->rec[i].status == PL_REC_CONVERGED &&
+            pl_record_array(&recs->rec[i], "eig_nz", NULL))
             first = &recs->rec[i];
     if (!first) {
-        snprintf(err, errlen, "plot: no finished simulation to draw a spectrum of");
+        snprintf(fig->error, sizeof fig->error,
+                 "no finished simulation with its spectrum (records stored before spectra were "
+                 "kept have none: rerun with a new store)");
         return PL_EINVAL;
     }
-    const pl_params *p = &first->params;
     erm_point sp;
-    pl_point_from_params(e, p, &sp);
-    size_t d = (size_t)sp.d, nseeds = 0, k = 0;
-    double *nz = NULL;
-    pl_status st = PL_OK;
-    for (size_t i = 0; i < recs->n && st == PL_OK; i++) {
-        const pl_record *r = &recs->rec[i];
-        if (r->seed < 0 || r->status != PL_REC_CONVERGED ||
-            memcmp(&r->params, p, sizeof *p) != 0)
-            continue;
-        pl_rng rng;
-        pl_rng_init(&rng, (uint64_t)r->seed, pl_cell_stream(e, p));
-        qn_sim_out so;
-        memset(&so, 0, sizeof so);
-        st = qn_simulate(&sp, &rng, &so);
-        double *grown = st == PL_OK ? realloc(nz, (k + d) * sizeof *nz) : NULL;
-        if (st == PL_OK && !grown) st = PL_ENOMEM;
-        if (st == PL_OK) {
-            nz = grown;
-            double thr = 1e-6 * fmax(1.0, so.eig[d - 1]);
-            for (size_t j = 0; j < d; j++)
-                if (so.eig[j] > thr) nz[k++] = so.eig[j];
-            nseeds++;
-        }
-        free(so.eig);
-    }
-    if (st != PL_OK || k == 0) {
-        free(nz);
-        snprintf(err, errlen, "plot: recomputing the spectrum failed: %s",
-                 st != PL_OK ? pl_strerror(st) : "no nonzero eigenvalue");
-        return st != PL_OK ? st : PL_EINVAL;
-    }
+    pl_point_from_params(e, &first->params, &sp);
+    size_t d = (size_t)sp.d, nseeds = 0;
+    enum { NB = 40, NT = 400 };
     double top = 0;
-    for (size_t j = 0; j < k; j++) top = fmax(top, nz[j]);
+    for (size_t i = 0; i < recs->n; i++) {
+        const pl_record *r = &recs->rec[i];
+        size_t k;
+        const double *ev = pl_record_array(r, "eig_nz", &k);
+        if (r->seed < 0 || r->status != PL_REC_CONVERGED || !ev ||
+            memcmp(&r->params, &first->params, sizeof r->params) != 0)
+            continue;
+        for (size_t j = 0; j < k; j++) top = fmax(top, ev[j]);
+        nseeds++;
+    }
+    double xmax = top > 0 ? top * 1.1 : 1.0, bw = xmax / NB;
+    double edges[NB + 1], hy[NB] = {0}, tx[NT], ty[NT];
+    for (int b = 0; b <= NB; b++) edges[b] = b * bw;
+    for (size_t i = 0; i < recs->n; i++) {
+        const pl_record *r = &recs->rec[i];
+        size_t k;
+        const double *ev = pl_record_array(r, "eig_nz", &k);
+        if (r->seed < 0 || r->status != PL_REC_CONVERGED || !ev ||
+            memcmp(&r->params, &first->params, sizeof r->params) != 0)
+            continue;
+        for (size_t j = 0; j < k; j++) {
+            int b = (int)(ev[j] / bw);
+            if (b >= 0 && b < NB) hy[b] += 1.0 / ((double)d * (double)nseeds * bw);
+        }
+    }
     /* theory: the first branch at this alpha */
     pl_qn_setting set = setting_from(&sp);
     pl_qn_theory th;
@@ -506,54 +507,23 @@ static pl_status spec_plot(const pl_experiment *e, const pl_records *recs, const
     int have_th = pl_qn_theory_init(&th, &set) == PL_OK &&
                   pl_qn_solve_alpha(&th, sp.alpha, sol, 8, &nsol) == PL_OK && nsol > 0 &&
                   sol[0].xi > 0 && sol[0].rank > 0;
-    enum { NB = 40, NT = 400 };
-    double xmax = top * 1.1, bw = xmax / NB;
-    double hx[NB], hy[NB] = {0}, tx[NT], ty[NT], ymax = 0;
-    for (int b = 0; b < NB; b++) hx[b] = (b + 0.5) * bw;
-    for (size_t j = 0; j < k; j++) {
-        int b = (int)(nz[j] / bw);
-        if (b >= 0 && b < NB) hy[b] += 1.0 / ((double)d * (double)nseeds * bw);
-    }
-    for (int b = 0; b < NB; b++) ymax = fmax(ymax, hy[b]);
     for (int t = 0; t < NT; t++) {
         tx[t] = xmax * (t + 0.5) / NT;
         ty[t] = have_th ? pl_qn_spectrum_density(&th, &sol[0], tx[t]) : NAN;
-        if (isfinite(ty[t])) ymax = fmax(ymax, ty[t]);
     }
-    free(nz);
-    const char *dev;
-    pl_status pst = pl_plot_target(file, &dev, err, errlen);
-    if (pst != PL_OK) return pst;
-    char title[256];
-    snprintf(title, sizeof title, "quad-spectrum: kappa=%g kappa*=%g lambda=%g alpha=%g d=%zu, %zu seeds",
-             sp.kappa, sp.kappa_star, sp.lambda, sp.alpha, d, nseeds);
-    plsdev(dev);
-    plsfnam(file);
-    plsetopt("geometry", "900x600");
-    plscolbg(255, 255, 255);
-    plinit();
-    plfontld(1);
-    plscol0(15, 0, 0, 0);
-    plscol0(1, 31, 119, 180);
-    plscol0(2, 214, 39, 40);
-    pladv(0);
-    plvsta();
-    plwind(0, xmax, 0, ymax * 1.1);
-    plcol0(15);
-    plbox("bcnst", 0, 0, "bcnstv", 0, 0);
-    pllab("eigenvalue of S (nonzero part)", "density", title);
-    plcol0(1);
-    plbin(NB, hx, hy, PL_BIN_CENTRED);
-    if (have_th) {
-        plcol0(2);
-        plwidth(2.0);
-        plline(NT, tx, ty);
-        plwidth(1.0);
-    }
-    plcol0(15);
-    plmtex("t", -1.5, 0.97, 1.0, have_th ? "bars: simulation; line: theory density" : "bars: simulation (no theory density at this point)");
-    plend();
-    return PL_OK;
+    snprintf(fig->title, sizeof fig->title, "quad-spectrum: eigenvalues of S = W W^T");
+    snprintf(fig->subtitle, sizeof fig->subtitle,
+             "kappa=%g kappa*=%g lambda=%g delta=%g alpha=%g d=%zu, %zu seeds", sp.kappa,
+             sp.kappa_star, sp.lambda, sp.delta, sp.alpha, d, nseeds);
+    pl_panel *pan = pl_figure_add_panel(fig, "", "eigenvalue of S (nonzero part)", "density", 0, 0);
+    if (!pan) return PL_ENOMEM;
+    pl_status st = pl_panel_add_series(pan, PL_SERIES_HIST, "simulation", NB, edges, hy, NULL);
+    if (st == PL_OK && have_th)
+        st = pl_panel_add_series(pan, PL_SERIES_LINE, "theory density", NT, tx, ty, NULL);
+    if (st == PL_OK && !have_th)
+        st = pl_panel_add_series(pan, PL_SERIES_LINE, "no theory density at this point", 0,
+                                 NULL, NULL, NULL);
+    return st;
 }
 
 const pl_experiment pl_exp_quad_spectrum = {
@@ -579,7 +549,7 @@ const pl_experiment pl_exp_quad_spectrum = {
     .check_point = erm_check,
     .sim = spec_sim,
     .solve = spec_solve,
-    .plot = spec_plot,
+    .figure = spec_figure,
 };
 
 /* ------------------------------------------------------------------ quad-threshold */
@@ -622,7 +592,14 @@ static pl_status thr_solve(const pl_experiment *e, const void *pt, pl_emitter *e
         return PL_OK;
     }
     r.alpha_bo = pl_qn_alpha_bo(ks);
-    if (pl_qn_alpha_pr_gd(kappa, ks, &a) == PL_OK) r.alpha_pr_gd = a;
+    pl_status gs = pl_qn_alpha_pr_gd(kappa, ks, &a);
+    if (gs == PL_OK)
+        r.alpha_pr_gd = a;
+    else {
+        size_t l = strlen(msg);
+        snprintf(msg + l, sizeof msg - l, "%salpha_pr_gd: %s", l ? "; " : "",
+                 gs == PL_ENOSOLUTION ? "no perfect recovery for GD here" : pl_strerror(gs));
+    }
     if (delta > 0) {
         pl_qn_setting s = {kappa, ks, 0, delta};
         pl_qn_theory th;
@@ -705,9 +682,9 @@ static pl_status bo_solve(const pl_experiment *e, const void *pt, pl_emitter *em
     pl_qn_theory th;
     pl_qn_state sol[4];
     size_t ns = 0;
-    if (pl_qn_theory_init(&th, &s) == PL_OK &&
-        pl_qn_solve_alpha(&th, p->alpha, sol, 4, &ns) == PL_OK && ns > 0)
-        r.erm_mse = sol[0].mse;
+    pl_status es = pl_qn_theory_init(&th, &s);
+    if (es == PL_OK) es = pl_qn_solve_alpha(&th, p->alpha, sol, 4, &ns);
+    if (es == PL_OK && ns > 0) r.erm_mse = sol[0].mse;
     if (st != PL_OK || n == 0) {
         pl_record *rec = pl_emit(em, "theory", &r);
         if (!rec) return PL_ENOMEM;
@@ -720,10 +697,18 @@ static pl_status bo_solve(const pl_experiment *e, const void *pt, pl_emitter *em
         r.xi = xi[i];
         pl_record *rec = pl_emit(em, "theory", &r);
         if (!rec) return PL_ENOMEM;
-        if (!isfinite(mmse[i]) || !isfinite(xi[i]))
+        if (!isfinite(mmse[i]) || !isfinite(xi[i])) {
             pl_record_fail(rec, PL_ENAN, "Bayes-optimal solution #%zu is not finite", i);
-        else if (n > 1)
+            continue;
+        }
+        if (n > 1)
             snprintf(rec->message, sizeof rec->message, "%zu solutions; this is #%zu", n, i);
+        if (!isfinite(r.erm_mse)) {
+            size_t l = strlen(rec->message);
+            snprintf(rec->message + l, sizeof rec->message - l,
+                     "%sno erm_mse: the ERM curve at this point: %s", l ? "; " : "",
+                     es == PL_OK ? "no solution" : pl_strerror(es));
+        }
     }
     return PL_OK;
 }

@@ -187,6 +187,11 @@ static pl_status qs_theory_point(const pl_experiment *e, const qs_point *p, int 
                  x.residual, x.iterations);
         goto done;
     }
+    if (!isfinite(x.err)) {
+        fail = PL_ENAN;
+        snprintf(msg, sizeof msg, "the fixed point's error is not finite");
+        goto done;
+    }
     if (x.at_floor)
         snprintf(msg, sizeof msg,
                  "fixed point resolved to %.2g only (the map jumps when an eigenvalue crosses 0; "

@@ -1,5 +1,6 @@
 /* Parameter grids from key=value words. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,12 +58,26 @@ const char *pl_closest_name(const char *name, const char *const *cands, size_t n
     return (best && bd <= (len < 4 ? 1 : len / 2)) ? best : NULL;
 }
 
+static const char *parse_range_parts(const pl_experiment *e, int pi, const char *text, char *buf,
+                                     double **out, size_t *cnt, char *err, size_t errlen);
+
 /* parse "start:stop:step" into a malloc'd array */
 static const char *parse_range(const pl_experiment *e, int pi, const char *text, double **out,
                                size_t *cnt, char *err, size_t errlen)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", text);
+    char *buf = strdup(text);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return err;
+    }
+    const char *msg = parse_range_parts(e, pi, text, buf, out, cnt, err, errlen);
+    free(buf);
+    return msg;
+}
+
+static const char *parse_range_parts(const pl_experiment *e, int pi, const char *text, char *buf,
+                                     double **out, size_t *cnt, char *err, size_t errlen)
+{
     char *parts[3];
     int np = 0;
     char *save = NULL;
@@ -97,9 +112,9 @@ static const char *parse_range(const pl_experiment *e, int pi, const char *text,
         return err;
     }
     double nf = floor((v[1] - v[0]) / v[2] + 1e-9) + 1;
-    if (nf > PL_GRID_MAX_POINTS) {
-        snprintf(err, errlen, "parameter '%s': range '%s' has too many points (%.0f)", name,
-                 text, nf);
+    if (!(nf <= PL_GRID_MAX_POINTS)) {
+        snprintf(err, errlen, "parameter '%s': range '%s' has too many points (%.0f, at most %d)",
+                 name, text, nf, PL_GRID_MAX_POINTS);
         return err;
     }
     size_t n = (size_t)nf;
@@ -120,6 +135,39 @@ static const char *parse_range(const pl_experiment *e, int pi, const char *text,
     return NULL;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A value given twice would make two cells with the same key: refuse it by name. */
+static const char *find_duplicate(const pl_experiment *e, int pi, const double *vals, size_t n,
+                                  char *err, size_t errlen)
+{
+    if (n < 2) return NULL;
+    double *s = malloc(n * sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return err;
+    }
+    memcpy(s, vals, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_double);
+    const char *msg = NULL;
+    for (size_t k = 1; k < n && !msg; k++)
+        if (s[k] == s[k - 1]) {
+            char b[64];
+            pl_param_format(e, pi, s[k], b, sizeof b);
+            snprintf(err, errlen,
+                     "parameter '%s': the value %s appears more than once in the grid%s",
+                     e->params[pi].name, b,
+                     e->params[pi].type == PL_PARAM_INT ? " (after rounding to integers)" : "");
+            msg = err;
+        }
+    free(s);
+    return msg;
+}
+
 const char *pl_grid_set(pl_grid *g, const char *word, char *err, size_t errlen)
 {
     const pl_experiment *e = g->e;
@@ -130,7 +178,11 @@ const char *pl_grid_set(pl_grid *g, const char *word, char *err, size_t errlen)
     }
     char key[64];
     size_t kl = (size_t)(eq - word);
-    if (kl >= sizeof key) kl = sizeof key - 1;
+    if (kl >= sizeof key) {
+        snprintf(err, errlen, "experiment '%s' has no parameter '%.40s...' (name too long)",
+                 e->name, word);
+        return err;
+    }
     memcpy(key, word, kl);
     key[kl] = 0;
     const char *val = eq + 1;
@@ -156,12 +208,18 @@ const char *pl_grid_set(pl_grid *g, const char *word, char *err, size_t errlen)
     if (strchr(val, ':')) {
         if (parse_range(e, pi, val, &vals, &n, err, errlen)) return err;
     } else {
-        char buf[1024];
-        snprintf(buf, sizeof buf, "%s", val);
         size_t cap = 1;
         for (const char *c = val; *c; c++) cap += *c == ',';
+        if (cap > PL_GRID_MAX_POINTS) {
+            snprintf(err, errlen, "parameter '%s': the list has too many values (%zu, at most %d)",
+                     key, cap, PL_GRID_MAX_POINTS);
+            return err;
+        }
+        char *buf = strdup(val);
         vals = malloc(cap * sizeof *vals);
-        if (!vals) {
+        if (!vals || !buf) {
+            free(buf);
+            free(vals);
             snprintf(err, errlen, "out of memory");
             return err;
         }
@@ -172,16 +230,19 @@ const char *pl_grid_set(pl_grid *g, const char *word, char *err, size_t errlen)
             if (!*p) {
                 snprintf(err, errlen, "parameter '%s': empty item in list '%s'", key, val);
                 free(vals);
+                free(buf);
                 return err;
             }
             if (pl_param_parse_value(e, pi, p, &vals[n], err, errlen)) {
                 free(vals);
+                free(buf);
                 return err;
             }
             n++;
             if (!comma) break;
             p = comma + 1;
         }
+        free(buf);
     }
     if (n == 0) {
         snprintf(err, errlen, "parameter '%s': the grid '%s' has no points", key, val);
@@ -193,6 +254,10 @@ const char *pl_grid_set(pl_grid *g, const char *word, char *err, size_t errlen)
             free(vals);
             return err;
         }
+    if (find_duplicate(e, pi, vals, n, err, errlen)) {
+        free(vals);
+        return err;
+    }
     free(g->values[pi]);
     g->values[pi] = vals;
     g->count[pi] = n;
@@ -203,7 +268,10 @@ const char *pl_grid_set(pl_grid *g, const char *word, char *err, size_t errlen)
 size_t pl_grid_cells(const pl_grid *g)
 {
     size_t n = 1;
-    for (size_t i = 0; i < g->e->n_params; i++) n *= g->count[i];
+    for (size_t i = 0; i < g->e->n_params; i++) {
+        if (g->count[i] && n > SIZE_MAX / g->count[i]) return SIZE_MAX;
+        n *= g->count[i];
+    }
     return n;
 }
 
@@ -214,6 +282,24 @@ void pl_grid_cell(const pl_grid *g, size_t idx, pl_params *p)
         p->v[i] = g->values[i][idx % g->count[i]];
         idx /= g->count[i];
     }
+}
+
+const char *pl_grid_validate(const pl_grid *g, char *err, size_t errlen)
+{
+    const pl_experiment *e = g->e;
+    size_t ncell = pl_grid_cells(g);
+    pl_params p;
+    for (size_t c = 0; c < ncell; c++) {
+        pl_grid_cell(g, c, &p);
+        char msg[256];
+        if (pl_params_validate(e, &p, msg, sizeof msg)) {
+            char key[1024];
+            pl_params_key(e, &p, key, sizeof key);
+            snprintf(err, errlen, "%s (at %s)", msg, key);
+            return err;
+        }
+    }
+    return NULL;
 }
 
 size_t pl_grid_swept(const pl_grid *g, int *idx, size_t max)

@@ -57,7 +57,8 @@ pl_status pl_plot_experiment(const char *file, const pl_experiment *e, const pl_
         pl_figure_init(&f, e->name);
         st = e->figure(e, recs, &f);
         if (st != PL_OK) {
-            snprintf(err, errlen, "figure of '%s': %s", e->name, pl_strerror(st));
+            snprintf(err, errlen, "figure of '%s': %s", e->name,
+                     f.error[0] ? f.error : pl_strerror(st));
         } else {
             if (o->width > 0) f.width = o->width;
             if (o->height > 0) f.height = o->height;
@@ -67,7 +68,6 @@ pl_status pl_plot_experiment(const char *file, const pl_experiment *e, const pl_
         pl_figure_free(&f);
         return st;
     }
-    if (e->plot) return e->plot(e, recs, file, err, errlen);
     pl_plot_opts d = *o;
     if (!d.x) d.x = e->plot_x;
     if (!d.y) d.y = e->plot_y;

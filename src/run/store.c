@@ -19,7 +19,33 @@ struct pl_store {
     int locked; /* this process holds the writer lock */
     int version; /* schema version of the file (1: read-only, without arrays) */
     char path[1024];
+    char lasterr[256]; /* SQLite's message of the last failed write, taken before a rollback */
 };
+
+/* A text column; "" for NULL (hand-made files may hold NULLs anywhere). */
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? (const char *)t : "";
+}
+
+/* Remember SQLite's message for a failed statement (before a rollback replaces it), naming a
+ * full disk in plain words. */
+static void note_error(pl_store *s, int rc)
+{
+    int code = rc & 0xff;
+    if (code == SQLITE_FULL)
+        snprintf(s->lasterr, sizeof s->lasterr, "the disk is full (SQLite: %s)",
+                 sqlite3_errmsg(s->db));
+    else
+        snprintf(s->lasterr, sizeof s->lasterr, "%s", sqlite3_errmsg(s->db));
+}
+
+/* How a store is opened: to write (created if absent, writer lock taken), to read (read-only,
+ * no lock), or to remove a lock (read-write, no lock taken). */
+typedef enum { STORE_OPEN_READ, STORE_OPEN_WRITE, STORE_OPEN_UNLOCK } store_how;
+static pl_status store_open(const char *path, store_how how, pl_store **out, char *err,
+                            size_t errlen);
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -52,17 +78,21 @@ static pl_status fail(pl_store *s, pl_status st, char *err, size_t errlen, const
 }
 
 /* Check the meta table of an existing database, or initialise an empty one. */
-static pl_status check_or_init(pl_store *s, char *err, size_t errlen)
+static pl_status check_or_init(pl_store *s, int readonly, char *err, size_t errlen)
 {
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "store '%s': not a phaselab store (%s)", s->path,
-                 sqlite3_errmsg(s->db));
-        return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? PL_ESTORE : PL_EIO;
-    }
-    rc = sqlite3_step(q);
+    if (rc == SQLITE_OK) rc = sqlite3_step(q);
     if (rc != SQLITE_ROW) {
+        int code = sqlite3_errcode(s->db) & 0xff;
+        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM ||
+            code == SQLITE_IOERR) {
+            snprintf(err, errlen, "store '%s': cannot %s it (%s)%s", s->path,
+                     readonly ? "read" : "write to", sqlite3_errmsg(s->db),
+                     readonly ? "" : "; a read-only file or folder can be exported and plotted");
+            sqlite3_finalize(q);
+            return PL_EIO;
+        }
         snprintf(err, errlen, "store '%s': not a phaselab store (%s)", s->path,
                  sqlite3_errmsg(s->db));
         sqlite3_finalize(q);
@@ -70,6 +100,10 @@ static pl_status check_or_init(pl_store *s, char *err, size_t errlen)
     }
     int nobj = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
+    if (nobj == 0 && readonly) {
+        snprintf(err, errlen, "store '%s': an empty file, not a phaselab store", s->path);
+        return PL_ESTORE;
+    }
     if (nobj == 0) {
         char ts[32], sql[512];
         now_iso(ts, sizeof ts);
@@ -91,7 +125,7 @@ static pl_status check_or_init(pl_store *s, char *err, size_t errlen)
     }
     rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='app'", -1, &q, NULL);
     int is_pl = rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW &&
-                strcmp((const char *)sqlite3_column_text(q, 0), "phaselab") == 0;
+                strcmp(col_text(q, 0), "phaselab") == 0;
     sqlite3_finalize(q);
     if (!is_pl) {
         snprintf(err, errlen, "store '%s': an SQLite database that is not a phaselab store",
@@ -100,8 +134,15 @@ static pl_status check_or_init(pl_store *s, char *err, size_t errlen)
     }
     rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q,
                             NULL);
-    int ver = (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) ? sqlite3_column_int(q, 0) : -1;
+    int ver = (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW &&
+               sqlite3_column_type(q, 0) != SQLITE_NULL)
+                  ? sqlite3_column_int(q, 0)
+                  : -1;
     sqlite3_finalize(q);
+    if (ver < 0) {
+        snprintf(err, errlen, "store '%s': its meta table has no schema version", s->path);
+        return PL_ESTORE;
+    }
     if (ver != PL_STORE_SCHEMA && ver != 1) {
         snprintf(err, errlen,
                  "store '%s': written with schema version %d, this phaselab reads versions 1 "
@@ -135,35 +176,72 @@ static pl_status migrate_v1(pl_store *s, char *err, size_t errlen)
     return PL_OK;
 }
 
+/* Is process pid of this host alive? A zombie (ended, not yet reaped) is not. */
+static int pid_alive(long pid)
+{
+    if (pid <= 0 || kill((pid_t)pid, 0) != 0) return 0;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 1; /* no /proc: kill() is all we know */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *close = strrchr(buf, ')'); /* "pid (comm) state ..." */
+    return !(close && close[1] == ' ' && (close[2] == 'Z' || close[2] == 'X'));
+}
+
+/* The holder of the writer lock, if any. */
+typedef struct {
+    int present, alive, same_host;
+    long pid;
+    char host[256], started[64];
+} lock_holder;
+
+static pl_status read_lock(pl_store *s, lock_holder *h)
+{
+    memset(h, 0, sizeof *h);
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT pid, host, started FROM lock WHERE id = 1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return PL_ESTORE;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        h->present = 1;
+        h->pid = (long)sqlite3_column_int64(q, 0);
+        snprintf(h->host, sizeof h->host, "%s", *col_text(q, 1) ? col_text(q, 1) : "an unknown host");
+        snprintf(h->started, sizeof h->started, "%s", col_text(q, 2));
+        h->same_host = strcmp(h->host, host) == 0;
+        /* a lock of another host cannot be checked from here: it counts as alive */
+        h->alive = !h->same_host || (h->pid != (long)getpid() && pid_alive(h->pid));
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PL_OK : PL_ESTORE;
+}
+
 /* Take the single-writer lock, or report who holds it. A lock left by a process of this host
- * that no longer runs (killed) is taken over. */
+ * that no longer runs (killed, or a zombie) is taken over. */
 static pl_status take_lock(pl_store *s, char *err, size_t errlen)
 {
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, PL_EBUSY, err, errlen, "cannot lock");
-    sqlite3_stmt *q = NULL;
-    pl_status st = PL_OK;
-    if (sqlite3_prepare_v2(s->db, "SELECT pid, host, started FROM lock WHERE id = 1", -1, &q,
-                           NULL) != SQLITE_OK) {
+    lock_holder h;
+    pl_status st = read_lock(s, &h);
+    if (st != PL_OK) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return fail(s, PL_ESTORE, err, errlen, "unexpected layout");
     }
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        long pid = (long)sqlite3_column_int64(q, 0);
-        const char *h = (const char *)sqlite3_column_text(q, 1);
-        int same_host = strcmp(h, host) == 0;
-        int alive = !same_host || (pid != (long)getpid() && kill((pid_t)pid, 0) == 0);
-        if (alive) {
-            snprintf(err, errlen,
-                     "store '%s' is being written by another phaselab run (pid %ld on %s since "
-                     "%s); wait for it, or if that run is gone: phaselab unlock --store %s",
-                     s->path, pid, h, (const char *)sqlite3_column_text(q, 2), s->path);
-            st = PL_EBUSY;
-        }
+    if (h.present && h.alive) {
+        snprintf(err, errlen,
+                 "store '%s' is being written by another phaselab run (pid %ld on %s since "
+                 "%s); wait for it, or if that run is gone: phaselab unlock --store %s%s",
+                 s->path, h.pid, h.host, h.started, s->path, h.same_host ? "" : " --force");
+        st = PL_EBUSY;
     }
-    sqlite3_finalize(q);
     if (st == PL_OK) {
         char ts[32], sql[600];
         now_iso(ts, sizeof ts);
@@ -181,13 +259,35 @@ static pl_status take_lock(pl_store *s, char *err, size_t errlen)
     return st;
 }
 
-pl_status pl_store_unlock(const char *path, char *err, size_t errlen)
+pl_status pl_store_unlock(const char *path, int force, char *err, size_t errlen)
 {
     pl_store *s;
-    pl_status st = pl_store_open_mode(path, PL_STORE_READ, &s, err, errlen);
+    pl_status st = store_open(path, STORE_OPEN_UNLOCK, &s, err, errlen);
     if (st != PL_OK) return st;
-    if (sqlite3_exec(s->db, "DELETE FROM lock", NULL, NULL, NULL) != SQLITE_OK)
+    lock_holder h;
+    st = read_lock(s, &h);
+    if (st != PL_OK) {
+        fail(s, st, err, errlen, "cannot read the lock");
+    } else if (!h.present) {
+        snprintf(err, errlen, "store '%s' has no lock", path);
+    } else if (h.alive && !force) {
+        if (h.same_host)
+            snprintf(err, errlen,
+                     "store '%s' is locked by a live phaselab run (pid %ld since %s): stop it "
+                     "(it commits what it has done and unlocks), or force: phaselab unlock "
+                     "--store %s --force", path, h.pid, h.started, path);
+        else
+            snprintf(err, errlen,
+                     "store '%s' is locked by pid %ld on host %s since %s, which cannot be "
+                     "checked from here; if that run is gone: phaselab unlock --store %s --force",
+                     path, h.pid, h.host, h.started, path);
+        st = PL_EBUSY;
+    } else if (sqlite3_exec(s->db, "DELETE FROM lock", NULL, NULL, NULL) != SQLITE_OK) {
         st = fail(s, PL_EIO, err, errlen, "cannot unlock");
+    } else {
+        snprintf(err, errlen, "store '%s' unlocked (the lock of pid %ld on %s, %s)", path, h.pid,
+                 h.host, h.alive ? "still running: forced" : "gone");
+    }
     pl_store_close(&s);
     return st;
 }
@@ -200,24 +300,66 @@ pl_status pl_store_open(const char *path, pl_store **out, char *err, size_t errl
 pl_status pl_store_open_mode(const char *path, pl_store_mode mode, pl_store **out, char *err,
                              size_t errlen)
 {
+    return store_open(path, mode == PL_STORE_WRITE ? STORE_OPEN_WRITE : STORE_OPEN_READ, out, err,
+                      errlen);
+}
+
+/* "file:" URI of a path, for SQLite's immutable read of a store in a read-only place */
+static char *immutable_uri(const char *path)
+{
+    size_t n = strlen(path);
+    char *u = malloc(3 * n + 32);
+    if (!u) return NULL;
+    char *p = u + sprintf(u, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        p += (*c == '%' || *c == '?' || *c == '#' || *c < 0x21 || *c > 0x7e)
+                 ? sprintf(p, "%%%02X", *c)
+                 : sprintf(p, "%c", *c);
+    strcpy(p, "?immutable=1");
+    return u;
+}
+
+/* Open the database file; a read-only open of a store whose write-ahead log cannot be opened
+ * (a read-only folder) reads it as immutable. */
+static pl_status store_connect(pl_store *s, const char *path, store_how how, char *err,
+                               size_t errlen)
+{
+    int flags = how == STORE_OPEN_READ ? SQLITE_OPEN_READONLY
+                                       : SQLITE_OPEN_READWRITE |
+                                             (how == STORE_OPEN_WRITE ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(s->db, 10000);
+        pl_status st = check_or_init(s, how == STORE_OPEN_READ, err, errlen);
+        int code = sqlite3_errcode(s->db) & 0xff;
+        if (st == PL_OK || how != STORE_OPEN_READ ||
+            (code != SQLITE_CANTOPEN && code != SQLITE_READONLY))
+            return st;
+        sqlite3_close(s->db);
+        s->db = NULL;
+        char *uri = immutable_uri(path);
+        if (!uri) return PL_ENOMEM;
+        rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+        free(uri);
+        if (rc == SQLITE_OK) return check_or_init(s, 1, err, errlen);
+    }
+    return fail(s, PL_EIO, err, errlen,
+                how == STORE_OPEN_WRITE ? "cannot open or create" : "cannot open");
+}
+
+static pl_status store_open(const char *path, store_how how, pl_store **out, char *err,
+                            size_t errlen)
+{
     *out = NULL;
     pl_store *s = calloc(1, sizeof *s);
     if (!s) return PL_ENOMEM;
     snprintf(s->path, sizeof s->path, "%s", path);
-    int flags = SQLITE_OPEN_READWRITE | (mode == PL_STORE_WRITE ? SQLITE_OPEN_CREATE : 0);
-    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
-    if (rc != SQLITE_OK) {
-        pl_status st = fail(s, PL_EIO, err, errlen,
-                            mode == PL_STORE_WRITE ? "cannot open or create" : "cannot open");
-        pl_store_close(&s);
-        return st;
-    }
-    sqlite3_busy_timeout(s->db, 10000);
-    pl_status st = check_or_init(s, err, errlen);
-    if (st == PL_OK && mode == PL_STORE_WRITE) st = take_lock(s, err, errlen);
-    if (st == PL_OK && mode == PL_STORE_WRITE && s->version == 1) st = migrate_v1(s, err, errlen);
-    if (st == PL_OK && sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                                    NULL, NULL, NULL) != SQLITE_OK)
+    pl_status st = store_connect(s, path, how, err, errlen);
+    if (st == PL_OK && how == STORE_OPEN_WRITE) st = take_lock(s, err, errlen);
+    if (st == PL_OK && how == STORE_OPEN_WRITE && s->version == 1) st = migrate_v1(s, err, errlen);
+    if (st == PL_OK && how == STORE_OPEN_WRITE &&
+        sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                     NULL) != SQLITE_OK)
         st = fail(s, PL_EIO, err, errlen, "cannot set WAL mode");
     if (st == PL_OK &&
         (sqlite3_prepare_v2(s->db,
@@ -228,11 +370,12 @@ pl_status pl_store_open_mode(const char *path, pl_store_mode mode, pl_store **ou
                             "SELECT source, status, message, metrics, wall, state, id FROM records WHERE "
                             "experiment=?1 AND cell=?2 AND seed=?3 ORDER BY idx",
                             -1, &s->load, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(s->db,
-                            "INSERT INTO records(experiment, cell, params, seed, idx, source, "
-                            "status, message, metrics, wall, version, created, state) "
-                            "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-                            -1, &s->ins, NULL) != SQLITE_OK))
+         (how == STORE_OPEN_WRITE &&
+          sqlite3_prepare_v2(s->db,
+                             "INSERT INTO records(experiment, cell, params, seed, idx, source, "
+                             "status, message, metrics, wall, version, created, state) "
+                             "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                             -1, &s->ins, NULL) != SQLITE_OK)))
         st = fail(s, PL_ESTORE, err, errlen, "unexpected layout");
     if (st == PL_OK && s->version >= 2 &&
         (sqlite3_prepare_v2(s->db,
@@ -267,7 +410,12 @@ void pl_store_close(pl_store **sp)
     *sp = NULL;
 }
 
-const char *pl_store_errmsg(pl_store *s) { return s && s->db ? sqlite3_errmsg(s->db) : ""; }
+const char *pl_store_errmsg(pl_store *s)
+{
+    if (!s) return "";
+    if (s->lasterr[0]) return s->lasterr;
+    return s->db ? sqlite3_errmsg(s->db) : "";
+}
 
 pl_status pl_store_log_run(pl_store *s, const char *command, const char *config_json)
 {
@@ -319,13 +467,12 @@ static void metrics_from_json(const pl_experiment *e, const char *json, pl_recor
 
 static void fill_record(const pl_experiment *e, sqlite3_stmt *q, int col0, pl_record *rec)
 {
-    snprintf(rec->source, sizeof rec->source, "%s", (const char *)sqlite3_column_text(q, col0));
+    snprintf(rec->source, sizeof rec->source, "%s", col_text(q, col0));
     pl_rec_status rs = PL_REC_FAILED;
-    pl_rec_status_parse((const char *)sqlite3_column_text(q, col0 + 1), &rs);
+    pl_rec_status_parse(col_text(q, col0 + 1), &rs);
     rec->status = rs;
-    snprintf(rec->message, sizeof rec->message, "%s",
-             (const char *)sqlite3_column_text(q, col0 + 2));
-    metrics_from_json(e, (const char *)sqlite3_column_text(q, col0 + 3), rec);
+    snprintf(rec->message, sizeof rec->message, "%s", col_text(q, col0 + 2));
+    metrics_from_json(e, col_text(q, col0 + 3), rec);
     rec->wall = sqlite3_column_double(q, col0 + 4);
 }
 
@@ -488,7 +635,18 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
     char *stj = nstate ? state_to_json(state, nstate) : NULL;
     char ts[32];
     now_iso(ts, sizeof ts);
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return PL_EBUSY;
+    s->lasterr[0] = 0;
+    if (!s->ins) {
+        snprintf(s->lasterr, sizeof s->lasterr, "the store is open read-only");
+        free(stj);
+        return PL_EIO;
+    }
+    int brc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (brc != SQLITE_OK) {
+        note_error(s, brc);
+        free(stj);
+        return (brc & 0xff) == SQLITE_BUSY ? PL_EBUSY : PL_EIO;
+    }
     pl_status st = PL_OK;
     for (size_t i = 0; i < n && st == PL_OK; i++) {
         const pl_record *r = &recs[i];
@@ -508,7 +666,10 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
             sqlite3_bind_text(s->ins, 12, ts, -1, SQLITE_TRANSIENT);
             if (stj && i == n - 1) sqlite3_bind_text(s->ins, 13, stj, -1, SQLITE_TRANSIENT);
             int rc = sqlite3_step(s->ins);
-            if (rc != SQLITE_DONE) st = rc == SQLITE_CONSTRAINT ? PL_EINVAL : PL_EIO;
+            if (rc != SQLITE_DONE) {
+                note_error(s, rc);
+                st = (rc & 0xff) == SQLITE_CONSTRAINT ? PL_EINVAL : PL_EIO;
+            }
             sqlite3_reset(s->ins);
             if (st == PL_OK && r->narrays) {
                 if (!s->arr_ins) st = PL_ESTORE; /* a schema-1 store opened read-only */
@@ -518,8 +679,16 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
         free(pj);
         free(mj);
     }
-    if (st == PL_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) st = PL_EIO;
-    if (st != PL_OK) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (st == PL_OK) {
+        int crc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (crc != SQLITE_OK) {
+            note_error(s, crc);
+            st = PL_EIO;
+        }
+    }
+    /* a failed COMMIT may have rolled back already: then ROLLBACK has nothing to undo */
+    if (st != PL_OK && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     free(stj);
     return st;
 }
@@ -536,12 +705,12 @@ pl_status pl_store_each(pl_store *s, const pl_experiment *e, pl_store_visit visi
     int rc, stop = 0;
     pl_status st = PL_OK;
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const pl_experiment *re = pl_experiment_find((const char *)sqlite3_column_text(q, 0));
+        const pl_experiment *re = pl_experiment_find(col_text(q, 0));
         if (!re) continue;
         pl_record rec;
         memset(&rec, 0, sizeof rec);
         char err[256];
-        if (pl_params_from_json(re, (const char *)sqlite3_column_text(q, 1), &rec.params, err,
+        if (pl_params_from_json(re, col_text(q, 1), &rec.params, err,
                                 sizeof err) != PL_OK)
             continue; /* written by a build with other parameters: not comparable */
         rec.seed = (long)sqlite3_column_int64(q, 2);
@@ -623,7 +792,19 @@ pl_status pl_params_from_json(const pl_experiment *e, const char *json, pl_param
             break;
         }
         if (cJSON_IsNumber(it)) {
-            p->v[i] = it->valuedouble;
+            /* a choice is stored by name; a number must be a valid index, an integer parameter
+               a whole number, and every value finite */
+            double v = it->valuedouble;
+            const pl_param_spec *ps = &e->params[i];
+            if (!isfinite(v) || (ps->type == PL_PARAM_INT && v != floor(v)) ||
+                (ps->type == PL_PARAM_CHOICE && pl_param_check_value(e, i, v, err, errlen))) {
+                if (ps->type != PL_PARAM_CHOICE)
+                    snprintf(err, errlen, "parameter '%s': %g is not a%s number", ps->name, v,
+                             ps->type == PL_PARAM_INT ? " whole" : " finite");
+                st = PL_EINVAL;
+                break;
+            }
+            p->v[i] = v;
         } else if (cJSON_IsString(it)) {
             if (pl_param_parse_value(e, i, it->valuestring, &p->v[i], err, errlen)) {
                 st = PL_EINVAL;

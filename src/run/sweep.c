@@ -7,6 +7,7 @@
  * soon as it arrives and emits records in cell order, whatever order the groups arrive in. */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,17 @@ static pl_status finish_group(const pl_params *p, long seed, pl_status st, size_
         for (size_t i = first; i < out->n; i++)
             if (out->rec[i].status == PL_REC_CONVERGED)
                 pl_record_fail(&out->rec[i], st, "%s", pl_strerror(st));
+    }
+    for (size_t i = first; i < out->n; i++) {
+        /* a record that says it finished but carries no finite metric did not */
+        pl_record *r = &out->rec[i];
+        size_t nfinite = 0;
+        for (size_t k = 0; k < PL_MAX_METRICS; k++) nfinite += isfinite(r->metric[k]) != 0;
+        if (r->status == PL_REC_CONVERGED && nfinite == 0) {
+            char was[PL_MSG_LEN];
+            memcpy(was, r->message, sizeof was);
+            pl_record_fail(r, PL_ENAN, "no metric is finite%s%.150s", was[0] ? ": " : "", was);
+        }
     }
     for (size_t i = first; i < out->n; i++) {
         out->rec[i].params = *p;
@@ -237,7 +249,8 @@ static pl_status coord_take(pl_coord *c, pl_group *grp, int computed)
         st = pl_store_put(c->o->store, c->g->e, grp->recs.rec, grp->recs.n, grp->state,
                           grp->nstate);
         if (st != PL_OK) {
-            snprintf(c->err, c->errlen, "writing the store: %s: %s", pl_strerror(st),
+            snprintf(c->err, c->errlen,
+                     "writing the store failed: %s; the records committed before are kept",
                      pl_store_errmsg(c->o->store));
             return st;
         }
@@ -273,6 +286,8 @@ pl_status pl_coord_accept(pl_coord *c, pl_group *grp)
     return st;
 }
 
+const pl_sweep_opts *pl_coord_opts(const pl_coord *c) { return c->o; }
+
 static int serial_sink(pl_group *grp, void *ctx)
 {
     return pl_coord_accept(ctx, grp) != PL_OK;
@@ -290,6 +305,7 @@ typedef struct {
     const pl_task *tasks;
     size_t ntasks, next_task;
     int running;
+    int stopping; /* a stop was requested: workers end their task after the group in hand */
     pl_status status;
     gnode *head, *tail;
     pthread_mutex_t mu;
@@ -311,9 +327,10 @@ static int pool_sink(pl_group *grp, void *ctx)
     if (pp->tail) pp->tail->next = n;
     else pp->head = n;
     pp->tail = n;
+    int stop = pp->stopping;
     pthread_cond_signal(&pp->cv);
     pthread_mutex_unlock(&pp->mu);
-    return 0;
+    return stop;
 }
 
 static void *pool_worker(void *arg)
@@ -339,8 +356,27 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
+/* Wait for the next group or the end of the workers; with a stop request, wake up often to
+ * look at it. Called with the pool's mutex held. */
+static void pool_wait(pool *pp, const volatile sig_atomic_t *stop)
+{
+    if (!stop) {
+        pthread_cond_wait(&pp->cv, &pp->mu);
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 50 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&pp->cv, &pp->mu, &ts);
+}
+
 static pl_status run_threads(pl_coord *c, const pl_task *tasks, size_t ntasks, int jobs)
 {
+    const volatile sig_atomic_t *stop = c->o->stop;
     pool pp = {.g = c->g, .tasks = tasks, .ntasks = ntasks, .running = jobs, .status = PL_OK};
     pthread_mutex_init(&pp.mu, NULL);
     pthread_cond_init(&pp.cv, NULL);
@@ -360,8 +396,15 @@ static pl_status run_threads(pl_coord *c, const pl_task *tasks, size_t ntasks, i
     }
     pthread_mutex_lock(&pp.mu);
     pl_status st = started ? PL_OK : PL_ENOMEM;
+    int stopped = 0, told = 0;
     while (st == PL_OK && (pp.running > 0 || pp.head)) {
-        while (!pp.head && pp.running > 0) pthread_cond_wait(&pp.cv, &pp.mu);
+        while (!pp.head && pp.running > 0 && !(stop && *stop && !told)) pool_wait(&pp, stop);
+        if (stop && *stop && !stopped) {
+            /* no task starts any more; groups already computed are still committed */
+            stopped = 1;
+            pp.stopping = 1;
+            if (pp.status == PL_OK) pp.status = PL_ESTOPPED;
+        }
         gnode *n = pp.head;
         if (n) {
             pp.head = n->next;
@@ -372,11 +415,21 @@ static pl_status run_threads(pl_coord *c, const pl_task *tasks, size_t ntasks, i
             st = pl_coord_accept(c, &n->grp);
             pl_records_free(&n->grp.recs);
             free(n);
+        } else if (stopped && !told) {
+            /* everything computed so far is committed: the tasks in flight have nothing yet */
+            told = 1;
+            emit_ready(c);
+            if (c->o->on_stop) c->o->on_stop(c->o->ctx);
         }
         pthread_mutex_lock(&pp.mu);
         if (st != PL_OK) pp.status = st; /* workers stop taking tasks */
     }
     pthread_mutex_unlock(&pp.mu);
+    /* the workers ended before the stop could be answered in the loop */
+    if (stopped && !told && st == PL_OK && c->o->on_stop) {
+        emit_ready(c);
+        c->o->on_stop(c->o->ctx);
+    }
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     /* drop what arrived after a failure */
     while (pp.head) {
@@ -547,24 +600,85 @@ static pl_status build_sim_tasks(pl_coord *c, int seeds, pl_task **tasks, size_t
     return st;
 }
 
+/* Product a * b, or 0 with *ovf set when it does not fit in size_t. */
+static size_t mul_checked(size_t a, size_t b, int *ovf)
+{
+    if (a && b > SIZE_MAX / a) {
+        *ovf = 1;
+        return 0;
+    }
+    return a * b;
+}
+
+/* The largest value of the parameter named `name` over the grid (0 when there is none). */
+static double grid_max(const pl_grid *g, const char *name)
+{
+    int i = pl_param_index(g->e, name);
+    if (i < 0) return 0;
+    double m = 0;
+    for (size_t k = 0; k < g->count[i]; k++)
+        if (g->values[i][k] > m) m = g->values[i][k];
+    return m;
+}
+
+pl_status pl_sweep_estimate(const pl_grid *g, const pl_sweep_opts *o, pl_sweep_size *sz,
+                            char *err, size_t errlen)
+{
+    const pl_experiment *e = g->e;
+    memset(sz, 0, sizeof *sz);
+    int ovf = 0;
+    size_t ncell = pl_grid_cells(g);
+    if (ncell == SIZE_MAX) ovf = 1;
+    int do_theory = o->theory && pl_experiment_has_theory(e);
+    size_t seeds = (o->simulate && pl_experiment_has_sim(e) && o->seeds > 0) ? (size_t)o->seeds : 0;
+    size_t per = 1 + seeds;
+    size_t nslots = ovf ? 0 : mul_checked(ncell, per, &ovf);
+    if (ovf) {
+        char counts[512];
+        size_t off = 0;
+        counts[0] = 0;
+        for (size_t i = 0; i < e->n_params && off < sizeof counts; i++)
+            if (g->count[i] > 1) {
+                int w = snprintf(counts + off, sizeof counts - off, "%s%s: %zu", off ? " x " : "",
+                                 e->params[i].name, g->count[i]);
+                if (w > 0) off += (size_t)w;
+            }
+        snprintf(err, errlen, "the grid has too many cells to count (%s values%s)", counts,
+                 seeds ? ", times the seeds" : "");
+        return PL_EINVAL;
+    }
+    sz->cells = ncell;
+    sz->groups = ncell * ((size_t)do_theory + seeds);
+    /* every group has at least one record, held twice (in its slot, then in the result) */
+    sz->record_bytes = (double)nslots * (double)(sizeof(pl_records) + 1) +
+                       2.0 * (double)sz->groups * (double)sizeof(pl_record);
+    if (seeds) {
+        double d = grid_max(g, "d"), n = grid_max(g, "n"), alpha = grid_max(g, "alpha");
+        if (n == 0) n = alpha > 0 ? alpha * d : d;
+        double w = fmax(grid_max(g, "k"), fmax(grid_max(g, "p"), grid_max(g, "N")));
+        sz->sim_bytes = 8.0 * (n * d + w * d + n * w);
+        size_t jobs = o->jobs > 1 ? (size_t)o->jobs : 1;
+        if (o->mpi && pl_mpi_size() > 1) jobs = 1; /* each rank runs one task at a time */
+        size_t nsim = ncell * seeds;
+        sz->sims_in_parallel = jobs < nsim ? jobs : nsim;
+    }
+    sz->bytes = sz->record_bytes + (double)sz->sims_in_parallel * sz->sim_bytes;
+    return PL_OK;
+}
+
 static pl_status sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all,
                            pl_sweep_stats *stats, char *err, size_t errlen)
 {
     const pl_experiment *e = g->e;
     memset(stats, 0, sizeof *stats);
     if (errlen) err[0] = 0;
-    size_t ncell = pl_grid_cells(g);
-    pl_params p;
-    for (size_t c = 0; c < ncell; c++) {
-        pl_grid_cell(g, c, &p);
-        char msg[256];
-        if (pl_params_validate(e, &p, msg, sizeof msg)) {
-            char key[1024];
-            pl_params_key(e, &p, key, sizeof key);
-            snprintf(err, errlen, "%s (at %s)", msg, key);
-            stats->invalid_cells++;
-            return PL_EINVAL;
-        }
+    pl_sweep_size sz;
+    pl_status sst = pl_sweep_estimate(g, o, &sz, err, errlen);
+    if (sst != PL_OK) return sst;
+    size_t ncell = sz.cells;
+    if (pl_grid_validate(g, err, errlen)) {
+        stats->invalid_cells++;
+        return PL_EINVAL;
     }
     int cp = continued_param(g, o);
     if (o->continue_param && cp < 0) {
@@ -620,8 +734,9 @@ static pl_status sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records 
             st = pl_mpi_coordinate(&c, tasks, ntasks);
         } else
 #endif
-        if (o->jobs > 1 && ntasks > 1) {
-            st = run_threads(&c, tasks, ntasks, o->jobs < (int)ntasks ? o->jobs : (int)ntasks);
+        if ((o->jobs > 1 && ntasks > 1) || (o->stop && ntasks > 0)) {
+            size_t jobs = o->jobs > 1 ? (size_t)o->jobs : 1;
+            st = run_threads(&c, tasks, ntasks, (int)(jobs < ntasks ? jobs : ntasks));
         } else {
             for (size_t k = 0; k < ntasks && st == PL_OK; k++)
                 st = pl_task_execute(g, &tasks[k], serial_sink, &c);
@@ -652,4 +767,10 @@ pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all
 #ifndef PL_HAVE_MPI
 int pl_mpi_rank(void) { return 0; }
 int pl_mpi_size(void) { return 1; }
+void pl_mpi_agree(int *code, char *msg, size_t len)
+{
+    (void)code;
+    (void)msg;
+    (void)len;
+}
 #endif

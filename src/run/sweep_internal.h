@@ -35,6 +35,8 @@ pl_status pl_task_execute(const pl_grid *g, const pl_task *t, pl_group_sink sink
 /* The coordinator's side of an executor: hand every group to pl_coord_accept. */
 typedef struct pl_coord pl_coord;
 pl_status pl_coord_accept(pl_coord *c, pl_group *grp);
+/* The options of the sweep a coordinator runs (its stop request and on_stop). */
+const pl_sweep_opts *pl_coord_opts(const pl_coord *c);
 
 #ifdef PL_HAVE_MPI
 /* MPI executor: rank 0 dispatches tasks and accepts groups; other ranks compute. */

@@ -9,8 +9,10 @@
 #include <limits.h>
 #include <mpi.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "run/sweep_internal.h"
 
@@ -31,6 +33,17 @@ int pl_mpi_size(void)
     MPI_Finalized(&fin);
     if (init && !fin) MPI_Comm_size(MPI_COMM_WORLD, &n);
     return n;
+}
+
+void pl_mpi_agree(int *code, char *msg, size_t len)
+{
+    if (pl_mpi_size() <= 1) return;
+    MPI_Bcast(code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!*code) return;
+    char b[1024] = "";
+    if (pl_mpi_rank() == 0 && msg && len) snprintf(b, sizeof b, "%s", msg);
+    MPI_Bcast(b, (int)sizeof b, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (msg && len) snprintf(msg, len, "%s", b);
 }
 
 /* byte buffer helpers */
@@ -171,14 +184,42 @@ pl_status pl_mpi_work(const pl_grid *g)
     return st;
 }
 
+/* Wait for the next message; with a stop request, poll so that the request is seen at once.
+ * Returns 0 when a message is there, 1 when the stop request is new. */
+static int wait_message(const volatile sig_atomic_t *stop, int *stopped, MPI_Status *ms)
+{
+    if (!stop) {
+        MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, ms);
+        return 0;
+    }
+    for (;;) {
+        if (*stop && !*stopped) {
+            *stopped = 1;
+            return 1;
+        }
+        int flag = 0;
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, ms);
+        if (flag) return 0;
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 pl_status pl_mpi_coordinate(pl_coord *c, const pl_task *tasks, size_t ntasks)
 {
     int size = pl_mpi_size(), active = size - 1;
     size_t next = 0;
     pl_status st = PL_OK;
+    const pl_sweep_opts *o = pl_coord_opts(c);
+    int stopped = 0;
     while (active > 0) {
         MPI_Status ms;
-        MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &ms);
+        if (wait_message(o->stop, &stopped, &ms)) {
+            /* every group received is already committed: no task is handed out any more */
+            if (st == PL_OK) st = PL_ESTOPPED;
+            if (o->on_stop) o->on_stop(o->ctx);
+            continue;
+        }
         int n;
         MPI_Get_count(&ms, MPI_BYTE, &n);
         unsigned char *p = malloc(n ? (size_t)n : 1);
@@ -187,7 +228,7 @@ pl_status pl_mpi_coordinate(pl_coord *c, const pl_task *tasks, size_t ntasks)
         if (ms.MPI_TAG == TAG_REQUEST) {
             if (st == PL_OK && next < ntasks) {
                 buf b = {0};
-                if (!pack_task(&b, &tasks[next++])) st = PL_ENOMEM;
+                if (!pack_task(&b, &tasks[next++])) st = PL_ENOMEM; /* the worker stops */
                 MPI_Send(b.p, (int)b.n, MPI_BYTE, ms.MPI_SOURCE, st == PL_OK ? TAG_TASK : TAG_STOP,
                          MPI_COMM_WORLD);
                 free(b.p);
@@ -210,8 +251,11 @@ pl_status pl_mpi_coordinate(pl_coord *c, const pl_task *tasks, size_t ntasks)
             q = get(q, grp.state, ns * sizeof(double));
             q = get(q, &nr, sizeof nr);
             pl_records_init(&grp.recs);
-            for (uint64_t i = 0; i < nr && st == PL_OK; i++) st = unpack_record(&q, &grp.recs);
-            if (st == PL_OK) st = pl_coord_accept(c, &grp);
+            pl_status gs = PL_OK;
+            for (uint64_t i = 0; i < nr && gs == PL_OK; i++) gs = unpack_record(&q, &grp.recs);
+            /* after a stop request, groups still arriving are committed too */
+            if (gs == PL_OK && (st == PL_OK || st == PL_ESTOPPED)) gs = pl_coord_accept(c, &grp);
+            if (gs != PL_OK) st = gs;
             pl_records_free(&grp.recs);
         }
         free(p);
