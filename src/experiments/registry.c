@@ -16,6 +16,8 @@ extern const pl_experiment pl_exp_twostep_spectrum;
 extern const pl_experiment pl_exp_twostep_phase;
 extern const pl_experiment pl_exp_twostep_scaling;
 extern const pl_experiment pl_exp_twostep_align;
+extern const pl_experiment pl_exp_hier_threshold, pl_exp_hier_recovery, pl_exp_hier_spectrum,
+    pl_exp_hier_baselines;
 
 static const pl_experiment *const registry[] = {
     &pl_exp_bbp,
@@ -37,6 +39,10 @@ static const pl_experiment *const registry[] = {
     &pl_exp_twostep_phase,
     &pl_exp_twostep_scaling,
     &pl_exp_twostep_align,
+    &pl_exp_hier_threshold,
+    &pl_exp_hier_recovery,
+    &pl_exp_hier_spectrum,
+    &pl_exp_hier_baselines,
 };
 
 size_t pl_experiment_count(void) { return sizeof registry / sizeof registry[0]; }
