@@ -161,6 +161,64 @@ static void test_matvec(pl_hier_input input, size_t q, size_t d, size_t n)
     pl_hier_teacher_free(&t);
 }
 
+/* E[M1] in the true model: spikes plus the cumulant operator sum_i bt_i K_i, and Var s with
+ * its cumulant terms (Monte Carlo; every entry within 5 SE, the Gaussian-equivalent operator
+ * visibly off) */
+static void test_population_true(void)
+{
+    pl_rng r;
+    pl_rng_init(&r, 8, 8);
+    pl_hier_teacher t;
+    pl_hier_data dat;
+    size_t n = 200000;
+    CHECK(pl_hier_teacher_init(&t, 5, 2, 2, 0.0, 1.0, PL_HIER_ID, &r) == PL_OK, "teacher");
+    CHECK(pl_hier_data_sample(&t, n, PL_HIER_TRUE, NULL, &r, &dat) == PL_OK, "data");
+    size_t D = t.D;
+    pl_mat P = pl_mat_alloc(D, D), Pg = pl_mat_alloc(D, D);
+    double sd, sdg;
+    CHECK(pl_hier_population(&t, PL_HIER_TRUE, P, &sd) == PL_OK, "population true");
+    CHECK(pl_hier_population(&t, PL_HIER_GAUSS, Pg, &sdg) == PL_OK, "population gauss");
+    /* Var s: SE of the empirical std from the sample fourth moment */
+    double m2 = 0, m4 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t j = 0; j < t.p; j++) s += t.b[j] * (PL_AT(dat.H, i, j) * PL_AT(dat.H, i, j) - 1);
+        m2 += s * s / (double)n;
+        m4 += s * s * s * s / (double)n;
+    }
+    double se_sd = sqrt((m4 - m2 * m2) / (double)n) / (2 * sqrt(m2));
+    CHECK_CLOSE(dat.ystd, sd, 5 * se_sd, "std of s in the true model");
+    /* entries of E[M1] from the summands y (z_a z_b - delta_ab)/2 */
+    double *S1 = calloc(D * D, sizeof *S1), *S2 = calloc(D * D, sizeof *S2), *z = malloc(D * sizeof *z);
+    for (size_t i = 0; i < n; i++) {
+        pl_hier_features(t.d, 2, dat.X.data + i * dat.X.stride, z);
+        for (size_t a = 0; a < D; a++)
+            for (size_t b = 0; b < D; b++) {
+                double v = 0.5 * dat.y[i] * (z[a] * z[b] - (a == b));
+                S1[a * D + b] += v;
+                S2[a * D + b] += v * v;
+            }
+    }
+    double worst = 0, worst_g = 0;
+    for (size_t k = 0; k < D * D; k++) {
+        double m = S1[k] / (double)n, se = sqrt(fmax(S2[k] / (double)n - m * m, 1e-300) / (double)n);
+        worst = fmax(worst, fabs(m - P.data[k]) / se);
+        worst_g = fmax(worst_g, fabs(m - Pg.data[k]) / se);
+    }
+    printf("population: max |E M1 - P| = %.2f SE (true), %.2f SE (Gaussian-equivalent)\n", worst,
+           worst_g);
+    /* 225 entries: P(max |N(0,1)| > 5) < 1e-4 */
+    CHECK(worst < 5, "true-model E[M1]: worst entry %.2f SE", worst);
+    CHECK(worst_g > 10, "the Gaussian-equivalent operator must be rejected: %.2f SE", worst_g);
+    free(S1);
+    free(S2);
+    free(z);
+    pl_mat_free(&P);
+    pl_mat_free(&Pg);
+    pl_hier_data_free(&dat);
+    pl_hier_teacher_free(&t);
+}
+
 int main(void)
 {
     test_dims_and_flatten();
@@ -170,5 +228,6 @@ int main(void)
     test_matvec(PL_HIER_TRUE, 2, 9, 700);
     test_matvec(PL_HIER_TRUE, 3, 6, 500);
     test_matvec(PL_HIER_GAUSS, 2, 9, 700);
+    test_population_true();
     return pl_test_done("test_hier_model");
 }

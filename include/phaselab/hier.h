@@ -84,6 +84,16 @@ pl_status pl_hier_project(const pl_hier_teacher *t, const pl_hier_data *dat, pl_
 pl_status pl_hier_overlaps(const pl_hier_teacher *t, pl_mat Ahat, double *ovH, double *cos2,
                            double *pcos2, size_t *rank);
 
+/* Population layer-1 operator E[M1] (D x D, q = 2, D <= 5000) and the standard deviation of s.
+ * Gaussian-equivalent input: P = sum_i bt_i a_i a_i^T with bt_i = b_i / std(s), Var s = 2 sum b^2.
+ * True input (fourth cumulants of Hermite-2 features, docs/hierarchical.md):
+ *     P = sum_i bt_i (a_i a_i^T + K_i),  K_i[W] = 2 (A_i^2 W + W A_i^2 + A_i W A_i),
+ *     Var s = sum_ij b_i b_j (2 delta_ij + 8 Tr(A_i^2 A_j^2) + 4 Tr(A_i A_j A_i A_j)),
+ * acting on symmetric W (flattened coordinates); K_i is O(1/d) in operator norm (about 24/d for
+ * a random A_i). Identity link only (PL_EUNSUPPORTED otherwise). */
+pl_status pl_hier_population(const pl_hier_teacher *t, pl_hier_input input, pl_mat P,
+                             double *std_s);
+
 /* ---------------------------------------------------------------- layer-wise spectral */
 /* Matvec of M1 = (1/2n) sum_mu y_mu (z_mu z_mu^T - I_D) on flattened vectors, through the data:
  * the true q = 2 model in matrix form (X V, then X^T diag(w) X, gemm in row chunks), q = 3 by

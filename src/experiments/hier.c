@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phaselab/eigred.h"
 #include "phaselab/experiment.h"
 #include "phaselab/hier.h"
 
@@ -223,6 +224,51 @@ static pl_status rec_sim(const pl_experiment *e, const void *pt, pl_rng *rng, pl
     return PL_OK;
 }
 
+/* "theory:pop": the n -> infinity limit of layer 1 with true inputs at finite d: the top-p
+ * eigenvectors (by |lambda|) of the population operator E[M1] = sum bt_i (a_i a_i^T + K_i) of a
+ * reference teacher draw (q = 2, identity link, D <= 1500) */
+static pl_status rec_population(const pl_experiment *e, const hier_point *p, pl_emitter *em)
+{
+    size_t pw = hier_p(p);
+    pl_rng r;
+    pl_rng_init(&r, 0, pl_hash_str("hier-reference-teacher"));
+    pl_hier_teacher t;
+    rec_result res;
+    pl_result_clear(e, &res);
+    pl_status st = pl_hier_teacher_init(&t, (size_t)p->d, 2, pw, p->gamma, 1.0, PL_HIER_ID, &r);
+    pl_mat P = {0}, C = {0}, V = {0};
+    double *w = NULL, *c2 = NULL;
+    if (st == PL_OK) {
+        P = pl_mat_alloc(t.D, t.D);
+        C = pl_mat_alloc(t.D, pw);
+        V = pl_mat_alloc(pw, t.D);
+        w = malloc(pw * sizeof *w);
+        c2 = malloc(pw * sizeof *c2);
+        st = (P.data && C.data && V.data && w && c2) ? PL_OK : PL_ENOMEM;
+    }
+    if (st == PL_OK) st = pl_hier_population(&t, PL_HIER_TRUE, P, NULL);
+    if (st == PL_OK) st = pl_eigred_topk_abs(P, pw, w, C);
+    if (st == PL_OK) {
+        size_t rank = 0;
+        pl_mat_transpose(V, C);
+        st = pl_hier_overlaps(&t, V, &res.overlap, c2, NULL, &rank);
+        res.rank = (double)rank;
+        res.cos2_first = c2[0];
+        res.top_eig = w[0];
+    }
+    pl_mat_free(&P);
+    pl_mat_free(&C);
+    pl_mat_free(&V);
+    free(w);
+    free(c2);
+    if (t.b) pl_hier_teacher_free(&t);
+    if (st == PL_ENOMEM) return st;
+    pl_record *rec = pl_emit(em, "theory:pop", &res);
+    if (!rec) return PL_ENOMEM;
+    if (st != PL_OK) pl_record_fail(rec, st, "population operator: %s", pl_strerror(st));
+    return PL_OK;
+}
+
 /* theory records: "theory" (the staircase m_th / R_th), "theory:dw" (deformed Wigner, D/n -> 0)
  * and "theory:fr" (finite ratio D/n) for the per-direction overlaps */
 static pl_status rec_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
@@ -291,7 +337,10 @@ static pl_status rec_solve(const pl_experiment *e, const void *pt, pl_emitter *e
     }
     free(b);
     free(bt);
-    return st == PL_ENOMEM ? st : PL_OK;
+    if (st == PL_ENOMEM) return st;
+    if (p->input == PL_HIER_TRUE && p->q == 2 && p->target == PL_HIER_ID && D <= 1500)
+        return rec_population(e, p, em);
+    return PL_OK;
 }
 
 const pl_experiment pl_exp_hier_recovery = {
@@ -306,14 +355,16 @@ const pl_experiment pl_exp_hier_recovery = {
         "for id, degree-5 polynomial otherwise); the same n samples for both layers. Theory: "
         "'theory' = the staircase (rank m_th, mse R_th, overlap m_th/p); 'theory:dw' = deformed "
         "Wigner per direction (D/n -> 0); 'theory:fr' = the finite-ratio label-weighted "
-        "Wishart prediction (Gaussian-equivalent model; signs of b from a reference draw).",
+        "Wishart prediction (Gaussian-equivalent model; signs of b from a reference draw); "
+        "'theory:pop' (true input, q = 2, id, D <= 1500) = the n -> infinity limit at finite d: "
+        "top-p eigenvectors of E[M1], whose fourth-cumulant part sum bt_i K_i is O(24/d).",
     .params = rec_params,
     .n_params = sizeof rec_params / sizeof rec_params[0],
     .point_size = sizeof(hier_point),
     .metric_map = rec_metrics,
     .n_metrics = sizeof rec_metrics / sizeof rec_metrics[0],
     .result_size = sizeof(rec_result),
-    .default_sweep = "d=30 gamma=1 eps=0.5 alpha=2:3.2:0.1",
+    .default_sweep = "d=30 gamma=1 eps=0.5 input=gauss,true alpha=2:3.2:0.1",
     .default_seeds = 5,
     .plot_x = "alpha",
     .plot_y = "mse,overlap,rank",

@@ -222,3 +222,81 @@ void pl_hier_fr_free(pl_hier_fr *fr)
     fr->eig = fr->cos2 = NULL;
     fr->outlier = NULL;
 }
+
+/* Tr(X Y) for row-major d x d matrices (X symmetric or not) */
+static double tr_prod(pl_mat X, pl_mat Y)
+{
+    double s = 0;
+    for (size_t i = 0; i < X.rows; i++)
+        for (size_t j = 0; j < X.cols; j++) s += PL_AT(X, i, j) * PL_AT(Y, j, i);
+    return s;
+}
+
+pl_status pl_hier_population(const pl_hier_teacher *t, pl_hier_input input, pl_mat P,
+                             double *std_s)
+{
+    size_t d = t->d, D = t->D, p = t->p;
+    if (t->q != 2 || D > 5000 || P.rows != D || P.cols != D) return PL_EINVAL;
+    if (t->link != PL_HIER_ID) return PL_EUNSUPPORTED;
+    int tr = input == PL_HIER_TRUE;
+    pl_mat Am = pl_mat_alloc(p * d, d), A2 = pl_mat_alloc(p * d, d), T1 = pl_mat_alloc(d, d),
+           T2 = pl_mat_alloc(d, d), W = pl_mat_alloc(d, d), KW = pl_mat_alloc(d, d);
+    double *e = calloc(D, sizeof *e), *col = malloc(D * sizeof *col);
+    pl_status st = (Am.data && A2.data && T1.data && T2.data && W.data && KW.data && e && col)
+                       ? PL_OK
+                       : PL_ENOMEM;
+    double var = 0;
+    for (size_t i = 0; i < p && st == PL_OK; i++) {
+        pl_mat Ai = pl_mat_sub(Am, i * d, 0, d, d), Ai2 = pl_mat_sub(A2, i * d, 0, d, d);
+        pl_hier_unflatten2(t->A.data + i * t->A.stride, Ai);
+        st = pl_gemm(PL_NOTRANS, PL_NOTRANS, 1.0, Ai, Ai, 0.0, Ai2);
+    }
+    for (size_t i = 0; i < p && st == PL_OK; i++)
+        for (size_t j = 0; j < p && st == PL_OK; j++) {
+            double c = 2.0 * (i == j);
+            if (tr) {
+                pl_mat Ai = pl_mat_sub(Am, i * d, 0, d, d), Aj = pl_mat_sub(Am, j * d, 0, d, d);
+                st = pl_gemm(PL_NOTRANS, PL_NOTRANS, 1.0, Ai, Aj, 0.0, T1);
+                c += 8 * tr_prod(pl_mat_sub(A2, i * d, 0, d, d), pl_mat_sub(A2, j * d, 0, d, d)) +
+                     4 * tr_prod(T1, T1);
+            }
+            var += t->b[i] * t->b[j] * c;
+        }
+    double sd = sqrt(var);
+    if (st == PL_OK && !(sd > 0)) st = PL_ENAN;
+    if (std_s && st == PL_OK) *std_s = sd;
+    pl_mat_set_zero(P);
+    /* spikes */
+    for (size_t i = 0; i < p && st == PL_OK; i++) {
+        const double *a = t->A.data + i * t->A.stride;
+        double bt = t->b[i] / sd;
+        for (size_t r = 0; r < D; r++)
+            for (size_t c = 0; c < D; c++) PL_AT(P, r, c) += bt * a[r] * a[c];
+    }
+    /* cumulant part: column m of sum_i bt_i K_i is flat(sum_i bt_i K_i[unflat(e_m)]) */
+    for (size_t m = 0; m < D && st == PL_OK && tr; m++) {
+        e[m] = 1;
+        pl_hier_unflatten2(e, W);
+        e[m] = 0;
+        pl_mat_set_zero(KW);
+        for (size_t i = 0; i < p && st == PL_OK; i++) {
+            pl_mat Ai = pl_mat_sub(Am, i * d, 0, d, d), Ai2 = pl_mat_sub(A2, i * d, 0, d, d);
+            double bt2 = 2 * t->b[i] / sd;
+            st = pl_gemm(PL_NOTRANS, PL_NOTRANS, bt2, Ai2, W, 1.0, KW);
+            if (st == PL_OK) st = pl_gemm(PL_NOTRANS, PL_NOTRANS, bt2, W, Ai2, 1.0, KW);
+            if (st == PL_OK) st = pl_gemm(PL_NOTRANS, PL_NOTRANS, 1.0, Ai, W, 0.0, T2);
+            if (st == PL_OK) st = pl_gemm(PL_NOTRANS, PL_NOTRANS, bt2, T2, Ai, 1.0, KW);
+        }
+        pl_hier_flatten2(KW, col);
+        for (size_t r = 0; r < D; r++) PL_AT(P, r, m) += col[r];
+    }
+    pl_mat_free(&Am);
+    pl_mat_free(&A2);
+    pl_mat_free(&T1);
+    pl_mat_free(&T2);
+    pl_mat_free(&W);
+    pl_mat_free(&KW);
+    free(e);
+    free(col);
+    return st;
+}
