@@ -123,6 +123,16 @@ static void test_matvec(pl_hier_input input, size_t q, size_t d, size_t n)
     for (size_t i = 0; i < n; i++) s += dat.y[i], s2 += dat.y[i] * dat.y[i];
     CHECK(fabs(s) < 1e-9 && fabs(s2 / (double)n - 1) < 1e-12, "y standardised: %g %g", s, s2);
     size_t D = t.D;
+    /* latent features h = A z against the explicit features */
+    double herr = 0, *zf = malloc(D * sizeof *zf);
+    for (size_t i = 0; i < n; i++) {
+        if (input == PL_HIER_GAUSS) memcpy(zf, dat.Z.data + i * dat.Z.stride, D * sizeof *zf);
+        else pl_hier_features(d, q, dat.X.data + i * dat.X.stride, zf);
+        for (size_t j = 0; j < t.p; j++)
+            herr = fmax(herr, fabs(pl_dot(D, t.A.data + j * t.A.stride, zf) - PL_AT(dat.H, i, j)));
+    }
+    free(zf);
+    CHECK(herr < 1e-12, "h = A z: max error %g", herr);
     pl_mat M = pl_mat_alloc(D, D);
     double *v = malloc(D * sizeof *v), *o1 = malloc(D * sizeof *o1), *o2 = malloc(D * sizeof *o2),
            *o3 = malloc(D * sizeof *o3);

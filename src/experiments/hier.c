@@ -379,7 +379,7 @@ typedef struct {
     double eig_1, eig_2, eig_3, cos2_1, cos2_2, cos2_3, edge_hi, edge_lo;
 } spec_result;
 
-static const pl_param_spec spec_params[] = {HIER_COMMON_PARAMS(44, 1.0, 2.9), HIER_SIM_PARAMS};
+static const pl_param_spec spec_params[] = {HIER_COMMON_PARAMS(30, 1.0, 2.9), HIER_SIM_PARAMS};
 static const pl_metric_spec spec_metrics[] = {
     PL_METRIC(spec_result, eig_1, "layer-1 eigenvalue of the eigenvector closest to a_1 "
                                   "(theory: outlier location, or the edge below threshold)"),
@@ -533,15 +533,15 @@ const pl_experiment pl_exp_hier_spectrum = {
         "Theory: 'theory:dw' = btilde + sigma^2/btilde, 1 - sigma^2/btilde^2, edges +-2 sigma, "
         "sigma^2 = D/4n; 'theory:fr' = Lu-Li equations of the label-weighted Wishart at ratio "
         "D/n with Monte Carlo label expectations (Gaussian-equivalent model; signs of b from a "
-        "reference draw: compare with gamma and signs fixed or with the identity link, whose "
-        "spike strengths do not depend on the signs). Default: D = 990, n = D/0.05.",
+        "reference draw; the identity link's spike strengths do not depend on them, the "
+        "finite-ratio corrections do, weakly). Default: d = 30 (D = 465), p = 8.",
     .params = spec_params,
     .n_params = sizeof spec_params / sizeof spec_params[0],
     .point_size = sizeof(hier_point),
     .metric_map = spec_metrics,
     .n_metrics = sizeof spec_metrics / sizeof spec_metrics[0],
     .result_size = sizeof(spec_result),
-    .default_sweep = "d=44 gamma=1 eps=0.6 input=gauss alpha=2:3:0.1",
+    .default_sweep = "d=30 gamma=1 eps=0.6 input=gauss alpha=2:3.2:0.1",
     .default_seeds = 3,
     .plot_x = "alpha",
     .plot_y = "cos2_1,cos2_2,eig_1,eig_2,edge_hi",

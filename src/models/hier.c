@@ -157,10 +157,45 @@ static size_t feature_chunk(size_t n, size_t D)
     return c < n ? c : n;
 }
 
+/* q = 2, true input: P[mu, i] = (x^T V_i x - Tr V_i)/sqrt 2 with V_i = unflat(row i of V), as
+ * one gemm per row chunk against the d x (k d) matrix [V_1 ... V_k] and row dots */
+static pl_status project_matrix2(const pl_hier_teacher *t, const pl_hier_data *dat, pl_mat V,
+                                 pl_mat P)
+{
+    size_t d = t->d, k = V.rows, n = dat->n, kd = k * d;
+    size_t ch = ((size_t)1 << 22) / (kd ? kd : 1);
+    if (ch < 8) ch = 8;
+    if (ch > n) ch = n;
+    pl_mat Vc = pl_mat_alloc(d, kd), T = pl_mat_alloc(ch, kd), S = pl_mat_alloc(d, d);
+    double *tr = malloc(k * sizeof *tr);
+    pl_status st = (Vc.data && T.data && S.data && tr) ? PL_OK : PL_ENOMEM;
+    for (size_t i = 0; i < k && st == PL_OK; i++) {
+        pl_hier_unflatten2(V.data + i * V.stride, S);
+        pl_mat_copy(pl_mat_sub(Vc, 0, i * d, d, d), S);
+        tr[i] = pl_mat_trace(S);
+    }
+    const double r2 = 1 / sqrt(2.0);
+    for (size_t r0 = 0; r0 < n && st == PL_OK; r0 += ch) {
+        size_t m = n - r0 < ch ? n - r0 : ch;
+        pl_mat Xc = pl_mat_sub(dat->X, r0, 0, m, d);
+        st = pl_gemm(PL_NOTRANS, PL_NOTRANS, 1.0, Xc, Vc, 0.0, pl_mat_sub(T, 0, 0, m, kd));
+        for (size_t mu = 0; mu < m && st == PL_OK; mu++)
+            for (size_t i = 0; i < k; i++)
+                PL_AT(P, r0 + mu, i) =
+                    (pl_dot(d, T.data + mu * T.stride + i * d, Xc.data + mu * Xc.stride) - tr[i]) * r2;
+    }
+    pl_mat_free(&Vc);
+    pl_mat_free(&T);
+    pl_mat_free(&S);
+    free(tr);
+    return st;
+}
+
 pl_status pl_hier_project(const pl_hier_teacher *t, const pl_hier_data *dat, pl_mat V, pl_mat P)
 {
     if (V.cols != t->D || P.rows != dat->n || P.cols != V.rows) return PL_EINVAL;
     if (dat->input == PL_HIER_GAUSS) return pl_gemm(PL_NOTRANS, PL_TRANS, 1.0, dat->Z, V, 0.0, P);
+    if (t->q == 2) return project_matrix2(t, dat, V, P);
     size_t n = dat->n, ch = feature_chunk(n, t->D);
     pl_mat Zc = pl_mat_alloc(ch, t->D);
     if (!Zc.data) return PL_ENOMEM;
