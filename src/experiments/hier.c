@@ -381,8 +381,8 @@ typedef struct {
 
 static const pl_param_spec spec_params[] = {HIER_COMMON_PARAMS(30, 1.0, 2.9), HIER_SIM_PARAMS};
 static const pl_metric_spec spec_metrics[] = {
-    PL_METRIC(spec_result, eig_1, "layer-1 eigenvalue of the eigenvector closest to a_1 "
-                                  "(theory: outlier location, or the edge below threshold)"),
+    PL_METRIC(spec_result, eig_1, "layer-1 eigenvalue of the eigenvector closest to a_1, times "
+                                  "sign(b_1) (theory: |outlier|, or |edge| below threshold)"),
     PL_METRIC(spec_result, eig_2, "the same for a_2"),
     PL_METRIC(spec_result, eig_3, "the same for a_3"),
     PL_METRIC(spec_result, cos2_1, "largest squared overlap of one eigenvector with a_1"),
@@ -439,7 +439,7 @@ static pl_status spec_sim(const pl_experiment *e, const void *pt, pl_rng *rng, p
                 double o = PL_AT(O, j, i) * PL_AT(O, j, i);
                 if (o > bo) bo = o, best = j;
             }
-            *eo[i] = w[best];
+            *eo[i] = t.b[i] < 0 ? -w[best] : w[best]; /* signed by b_i: outliers positive */
             *co[i] = bo;
         }
         r.edge_hi = -INFINITY;
@@ -491,7 +491,7 @@ static pl_status spec_solve(const pl_experiment *e, const void *pt, pl_emitter *
         double *eo[3] = {&r.eig_1, &r.eig_2, &r.eig_3}, *co[3] = {&r.cos2_1, &r.cos2_2, &r.cos2_3};
         for (size_t i = 0; i < 3; i++) {
             pl_hier_spike s = pl_hier_dw_spike(bt[i], c / 4);
-            *eo[i] = s.eig;
+            *eo[i] = fabs(s.eig);
             *co[i] = s.cos2;
         }
         r.edge_hi = 2 * sqrt(c / 4);
@@ -505,7 +505,7 @@ static pl_status spec_solve(const pl_experiment *e, const void *pt, pl_emitter *
         pl_result_clear(e, &r);
         st = pl_hier_finite_ratio(b, pw, (pl_hier_link)p->target, c, 100000, &mc, &fr);
         if (st == PL_OK) {
-            r.eig_1 = fr.eig[0], r.eig_2 = fr.eig[1], r.eig_3 = fr.eig[2];
+            r.eig_1 = fabs(fr.eig[0]), r.eig_2 = fabs(fr.eig[1]), r.eig_3 = fabs(fr.eig[2]);
             r.cos2_1 = fr.cos2[0], r.cos2_2 = fr.cos2[1], r.cos2_3 = fr.cos2[2];
             r.edge_hi = fr.edge_hi;
             r.edge_lo = fr.edge_lo;
