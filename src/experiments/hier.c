@@ -90,7 +90,14 @@ static const pl_metric_spec thr_metrics[] = {
 
 static const char *thr_check(const void *pt, char *buf, size_t len)
 {
-    return hier_check(pt, buf, len, 0, 0);
+    const hier_point *p = pt;
+    size_t D = pl_hier_dim((size_t)p->d, (size_t)p->q), pw = hier_p(p);
+    if (D == 0 || pw > D) {
+        snprintf(buf, len, "d = %ld, q = %ld, eps = %g: need p = round(d^eps) <= D = C(d+q-1, q)",
+                 p->d, p->q, p->eps);
+        return buf;
+    }
+    return NULL;
 }
 
 static pl_status thr_solve(const pl_experiment *e, const void *pt, pl_emitter *em)
