@@ -202,5 +202,12 @@ typedef struct {
 pl_status pl_hier_finite_ratio(const double *b, size_t p, pl_hier_link link, double c,
                                size_t nmc, pl_rng *rng, pl_hier_fr *out);
 void pl_hier_fr_free(pl_hier_fr *fr);
+/* The same at finite n: the label law is the empirical law of nlab = n labels (the tails that
+ * set the finite-n bulk edge and decide whether an outlier clears it are those of n samples,
+ * not of the population: for unbounded labels the population law has no finite edge), over
+ * ndraws independent label samples: mean cos2, median eig and edges, outlier[i] = 1 when most
+ * draws have an outlier. */
+pl_status pl_hier_finite_ratio_avg(const double *b, size_t p, pl_hier_link link, double c,
+                                   size_t nlab, size_t ndraws, pl_rng *rng, pl_hier_fr *out);
 
 #endif

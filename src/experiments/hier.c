@@ -70,6 +70,17 @@ static const char *hier_check(const void *pt, char *buf, size_t len, double max_
     return NULL;
 }
 
+/* finite-ratio theory with label samples of the simulation's size n (at most 10^5 per draw),
+ * averaged over about 2 10^5 labels in all */
+static pl_status fr_finite_n(const hier_point *p, const double *b, double c, pl_rng *mc,
+                             pl_hier_fr *fr)
+{
+    size_t n = hier_n(p), nlab = n < 100000 ? n : 100000, nd = 200000 / nlab;
+    if (nd < 1) nd = 1;
+    if (nd > 16) nd = 16;
+    return pl_hier_finite_ratio_avg(b, hier_p(p), (pl_hier_link)p->target, c, nlab, nd, mc, fr);
+}
+
 /* ================================================================ hier-threshold */
 typedef struct {
     double alpha_first, alpha_th_p, m_th, r_th, exponent, alpha_bbp_first, alpha_bbp_p, m_bbp;
@@ -319,7 +330,7 @@ static pl_status rec_solve(const pl_experiment *e, const void *pt, pl_emitter *e
     if (st == PL_OK) {
         pl_hier_fr fr;
         pl_result_clear(e, &r);
-        st = pl_hier_finite_ratio(b, pw, (pl_hier_link)p->target, c, 100000, &mc, &fr);
+        st = fr_finite_n(p, b, c, &mc, &fr);
         if (st == PL_OK) {
             double ov = 0, rk = 0;
             for (size_t i = 0; i < pw; i++) {
@@ -510,7 +521,7 @@ static pl_status spec_solve(const pl_experiment *e, const void *pt, pl_emitter *
     if (st == PL_OK) {
         pl_hier_fr fr;
         pl_result_clear(e, &r);
-        st = pl_hier_finite_ratio(b, pw, (pl_hier_link)p->target, c, 100000, &mc, &fr);
+        st = fr_finite_n(p, b, c, &mc, &fr);
         if (st == PL_OK) {
             r.eig_1 = fabs(fr.eig[0]), r.eig_2 = fabs(fr.eig[1]), r.eig_3 = fabs(fr.eig[2]);
             r.cos2_1 = fr.cos2[0], r.cos2_2 = fr.cos2[1], r.cos2_3 = fr.cos2[2];
@@ -539,7 +550,7 @@ const pl_experiment pl_exp_hier_spectrum = {
         "the bulk edges (eigenvalues of eigenvectors overlapping no direction by 0.2 or more). "
         "Theory: 'theory:dw' = btilde + sigma^2/btilde, 1 - sigma^2/btilde^2, edges +-2 sigma, "
         "sigma^2 = D/4n; 'theory:fr' = Lu-Li equations of the label-weighted Wishart at ratio "
-        "D/n with Monte Carlo label expectations (Gaussian-equivalent model; signs of b from a "
+        "D/n with label expectations over samples of n labels, averaged (Gaussian-equivalent model; signs of b from a "
         "reference draw; the identity link's spike strengths do not depend on them, the "
         "finite-ratio corrections do, weakly). Default: d = 30 (D = 465), p = 8.",
     .params = spec_params,

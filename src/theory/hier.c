@@ -300,3 +300,59 @@ pl_status pl_hier_population(const pl_hier_teacher *t, pl_hier_input input, pl_m
     free(col);
     return st;
 }
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_dbl);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+pl_status pl_hier_finite_ratio_avg(const double *b, size_t p, pl_hier_link link, double c,
+                                   size_t nlab, size_t ndraws, pl_rng *rng, pl_hier_fr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (ndraws == 0 || nlab < 2 || p == 0) return PL_EINVAL;
+    size_t R = ndraws;
+    double *E = malloc((p + 2) * R * sizeof *E), *C = calloc(p, sizeof *C);
+    size_t *cnt = calloc(p, sizeof *cnt);
+    out->p = p;
+    out->eig = malloc(p * sizeof *out->eig);
+    out->cos2 = malloc(p * sizeof *out->cos2);
+    out->outlier = malloc(p * sizeof *out->outlier);
+    pl_status st = (E && C && cnt && out->eig && out->cos2 && out->outlier) ? PL_OK : PL_ENOMEM;
+    for (size_t r = 0; r < R && st == PL_OK; r++) {
+        pl_hier_fr f;
+        st = pl_hier_finite_ratio(b, p, link, c, nlab, rng, &f);
+        if (st != PL_OK) break;
+        for (size_t i = 0; i < p; i++) {
+            E[i * R + r] = f.eig[i];
+            C[i] += f.cos2[i] / (double)R;
+            cnt[i] += (size_t)f.outlier[i];
+        }
+        E[p * R + r] = f.edge_lo;
+        E[(p + 1) * R + r] = f.edge_hi;
+        pl_hier_fr_free(&f);
+    }
+    /* medians for locations (a draw whose extreme labels reach the outlier gives a far-off
+     * value), means for the overlaps */
+    for (size_t i = 0; i < p && st == PL_OK; i++) {
+        out->eig[i] = median_of(E + i * R, R);
+        out->cos2[i] = C[i];
+        out->outlier[i] = 2 * cnt[i] > R;
+    }
+    if (st == PL_OK) {
+        out->edge_lo = median_of(E + p * R, R);
+        out->edge_hi = median_of(E + (p + 1) * R, R);
+    }
+    free(E);
+    free(C);
+    free(cnt);
+    if (st != PL_OK) pl_hier_fr_free(out);
+    return st;
+}
