@@ -114,12 +114,16 @@ typedef struct {
 } toy_kind;
 static const toy_kind toy_kinds[] = {{"small", 0.5}, {"big", 2.0}};
 
+static const toy_kind toy_big = {"huge", 9.0}, toy_tiny = {"tiny", 0.125};
+static const toy_kind *const toy_ptrs[] = {&toy_tiny, &toy_big, NULL};
+
 typedef struct {
     double x;
     long d;
     int mode;
     const toy_kind *kind;
     double extra;
+    const toy_kind *other;
 } toy_point;
 typedef struct {
     double a, b;
@@ -131,6 +135,8 @@ static const pl_param_spec toy_params[] = {
     {PL_P_CHOICE(toy_point, mode, 1, "one|two|three", "mode")},
     {PL_P_TABLE(toy_point, kind, toy_kinds, 2, 0, "kind")},
     {PL_P_REAL(toy_point, extra, 0.25, 0, 1, "added later"), .added = 1},
+    {PL_P_PTABLE(toy_point, other, toy_ptrs, 1, "from a NULL-terminated pointer table"),
+     .added = 1},
 };
 static const pl_metric_spec toy_metrics[] = {
     PL_METRIC(toy_result, b, "second field, listed first"),
@@ -150,7 +156,7 @@ static const pl_experiment toy = {
     .summary = "toy",
     .description = "toy",
     .params = toy_params,
-    .n_params = 5,
+    .n_params = 6,
     .point_size = sizeof(toy_point),
     .metric_map = toy_metrics,
     .n_metrics = 2,
@@ -167,14 +173,17 @@ static void check_binding(void)
     pl_params p;
     pl_params_default(&toy, &p);
     char buf[256], key[256];
+    double v;
     /* the key omits the added parameter at its default, and names it elsewhere */
     pl_params_key(&toy, &p, key, sizeof key);
     CHECK(strcmp(key, "x=1.5;d=100;mode=two;kind=small") == 0, "key '%s'", key);
     p.v[4] = 0.5;
+    CHECK(pl_param_choice_count(&toy, 5) == 2, "pointer table of 2 entries");
+    CHECK(!pl_param_parse_value(&toy, 5, "tiny", &v, buf, sizeof buf) && v == 0, "tiny");
+    CHECK(pl_param_parse_value(&toy, 5, "small", &v, buf, sizeof buf) != NULL, "not in it");
     pl_params_key(&toy, &p, key, sizeof key);
     CHECK(strstr(key, ";extra=0.5") != NULL, "key with extra '%s'", key);
     /* decoding */
-    double v;
     CHECK(!pl_param_parse_value(&toy, 3, "big", &v, buf, sizeof buf) && v == 1, "big");
     CHECK(pl_param_parse_value(&toy, 3, "huge", &v, buf, sizeof buf) != NULL, "huge");
     CHECK(strstr(buf, "small|big") != NULL, "message lists the table: %s", buf);
@@ -185,7 +194,7 @@ static void check_binding(void)
     toy_point pt;
     pl_point_from_params(&toy, &p, &pt);
     CHECK(pt.x == 3.25 && pt.d == 7 && pt.mode == 2 && pt.kind == &toy_kinds[1] &&
-              pt.extra == 0.5,
+              pt.extra == 0.5 && pt.other == &toy_big,
           "decoded point");
     CHECK(pl_param_check_value(&toy, 2, 3, buf, sizeof buf) != NULL, "choice index 3 invalid");
     /* the generic runner emits through the metric map, in the map's order */

@@ -43,7 +43,8 @@ typedef struct {
     size_t offset;       /* field offset in the point struct (valid when bound = 1) */
     int bound;
     const void *table;   /* PL_P_TABLE: array of table_n entries of table_stride bytes */
-    size_t table_n, table_stride;
+    size_t table_n, table_stride; /* table_n = 0: the table ends at a NULL name / pointer */
+    int table_ptrs;      /* PL_P_PTABLE: the table holds pointers to the entries */
     /* 1 for a parameter added after the experiment's first stored results: the cell key (and
      * so the random stream and the store's cell identity) omits it while it holds its
      * default, so stores written before it existed keep resuming and reproduce bit for bit. */
@@ -68,6 +69,13 @@ typedef struct {
     .offset = offsetof(T, f) + 0 * sizeof(((T *)0)->f == &(tbl)[0]), .bound = 1,              \
     .table = (tbl), .table_n = (n_), .table_stride = sizeof (tbl)[0]
 
+/* A choice among the entries of a NULL-terminated table of pointers to entries (the
+ * field is the entry pointer). */
+#define PL_P_PTABLE(T, f, tbl, def_, help_)                                                        \
+    .name = #f, .type = PL_PARAM_CHOICE, .def = (def_), .help = (help_),                          \
+    .offset = offsetof(T, f) + 0 * sizeof(((T *)0)->f == (tbl)[0]), .bound = 1,               \
+    .table = (tbl), .table_stride = sizeof (tbl)[0], .table_ptrs = 1
+
 /* One metric: a double field of the experiment's result struct. */
 typedef struct {
     const char *name;
@@ -88,6 +96,18 @@ typedef enum {
     PL_REC_FAILED
 } pl_rec_status;
 
+#define PL_ARRAY_NAME 32
+
+/* A named array carried by a record (owned by the record; see pl_record_set_array). */
+typedef struct {
+    char name[PL_ARRAY_NAME];
+    size_t n;
+    double *v;
+} pl_rec_array;
+
+/* A record owns its arrays: copy records with pl_records_append / pl_record_copy (deep
+ * copies) and release them with pl_records_clear / pl_records_free / pl_record_release, never
+ * by assigning the struct to another one that outlives it. */
 typedef struct {
     pl_params params;
     char source[32];          /* "theory" or "sim:<algorithm>" */
@@ -96,6 +116,8 @@ typedef struct {
     char message[PL_MSG_LEN];
     double metric[PL_MAX_METRICS]; /* NaN = not produced */
     double wall;              /* seconds */
+    pl_rec_array *arrays;     /* owned, narrays of them (NULL when none) */
+    size_t narrays;
 } pl_record;
 
 typedef struct {
@@ -173,6 +195,15 @@ struct pl_experiment {
     /* Optional: a summary of a whole sweep (fitted exponents, crossings), printed after the
      * table by `run` / `sweep` (to stderr when the output is CSV or JSON). */
     void (*report)(const pl_experiment *e, const pl_records *recs, FILE *out);
+    /* The default line figure draws the theory on a fine grid of its own (about 100 points
+     * along x per curve, recomputed at plot time) when it is cheap: 0 = when the theory
+     * records' own wall times predict a few seconds at most for the whole figure, 1 = always,
+     * -1 = never (only the swept points, e.g. theory that takes seconds per point). */
+    int theory_fine;
+    /* Optional: the relative cost of one group at point pt (theory = 1: the theory of the
+     * point; 0: one simulation seed), e.g. (double)d * d * n; NULL: every point of a kind
+     * costs the same. Only weighs the sweep's ETA. */
+    double (*cost)(const pl_experiment *e, const void *pt, int theory);
 };
 
 /* ---- the generic runner: what the sweep engine calls ---- */
@@ -234,6 +265,11 @@ pl_status pl_records_append(pl_records *r, const pl_record *rec);
  * v2) and copied with it: set copies v; get returns NULL (and *n = 0) when absent. */
 pl_status pl_record_set_array(pl_record *rec, const char *name, const double *v, size_t n);
 const double *pl_record_array(const pl_record *rec, const char *name, size_t *n);
+/* dst becomes a deep copy of src (dst's own arrays are not released: dst is uninitialised
+ * memory or a record already released); PL_ENOMEM leaves dst with no arrays. */
+pl_status pl_record_copy(pl_record *dst, const pl_record *src);
+/* Free the record's arrays (the rest of the record stays as it is). */
+void pl_record_release(pl_record *rec);
 void pl_record_set(pl_record *rec, const pl_experiment *e, const char *metric, double v);
 double pl_record_get(const pl_record *rec, const pl_experiment *e, const char *metric);
 pl_rec_status pl_rec_status_from(pl_status s);

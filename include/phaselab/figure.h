@@ -22,11 +22,17 @@ typedef enum {
 typedef struct {
     pl_series_kind kind;
     char label[80];      /* legend text; empty: no legend entry */
-    int color;           /* colour index (0 = automatic: one per series in order) */
-    int dashed;
-    size_t n;            /* number of y values */
+    int color;           /* colour index (0 = automatic: one per series in order; k >= 1: the
+                            k-th colour of the palette of PL_FIGURE_COLORS, cycling; -1: the
+                            text colour, black) */
+    int dashed;          /* line style: 0 solid, 1 dashed, 2..7 further dash patterns */
+    int marker;          /* POINTS: 0 = automatic (filled circle), k >= 1: k-th marker shape */
+    int hollow;          /* POINTS: hollow markers (e.g. records that did not converge) */
+    size_t n;            /* number of y values (0: a legend entry only) */
     double *x, *y, *yerr; /* owned; yerr may be NULL */
 } pl_series;
+
+#define PL_FIGURE_COLORS 10 /* distinct palette colours; with 8 line styles / 6 marker shapes */
 
 typedef struct {
     char title[128], xlabel[64], ylabel[64];
@@ -44,9 +50,11 @@ typedef struct {
 
 typedef struct pl_figure {
     char title[160];
+    char subtitle[200];  /* a smaller second line under the title (fixed parameters) */
     pl_panel *panels;
     size_t npanels, cap;
     int cols; /* panels per row (0: automatic) */
+    int width, height; /* pixels of the whole figure (0: from the panel layout) */
 } pl_figure;
 
 void pl_figure_init(pl_figure *f, const char *title);
@@ -61,6 +69,8 @@ pl_status pl_panel_add_series(pl_panel *p, pl_series_kind kind, const char *labe
 pl_status pl_panel_set_map(pl_panel *p, size_t nx, size_t ny, const double *z, double x0,
                            double x1, double y0, double y1, const double *levels,
                            size_t nlevels, const char *zlabel);
+/* Line style / colour / marker of the last series added to p (returns it; NULL if none). */
+pl_series *pl_panel_last(pl_panel *p);
 /* Draw with PLplot; the device comes from the file name (.png, .svg, .pdf). */
 pl_status pl_figure_draw(const pl_figure *f, const char *file, char *err, size_t errlen);
 

@@ -14,6 +14,7 @@ typedef struct {
     size_t nrec, nbad;
     size_t n[PL_MAX_METRICS];
     double mean[PL_MAX_METRICS], se[PL_MAX_METRICS];
+    size_t nnc;                   /* records averaged although they did not converge */
 } pl_summary_row;
 
 pl_status pl_summarize(const pl_experiment *e, const pl_records *recs, pl_summary_row **rows,
@@ -45,6 +46,24 @@ pl_status pl_plot_target(const char *file, const char **dev, char *err, size_t e
  * (cairo), .svg, .pdf. */
 pl_status pl_plot_lines(const char *file, const pl_experiment *e, const pl_records *recs,
                         const pl_plot_opts *o, char *err, size_t errlen);
+
+/* The default line figure as data: one panel per metric of o->y (comma-separated) against the
+ * parameter o->x, one curve per combination of the other parameters that vary (at most
+ * PL_CURVES_PER_PANEL curves per panel: more curves go to further panels, never dropped);
+ * simulation as mean ± standard error points (hollow where some record did not converge), one
+ * marker shape per algorithm; theory as lines, on a fine grid of its own (see
+ * pl_experiment.theory_fine) or through the swept points, branches and downward continuation
+ * dashed. Title: the experiment (o->title replaces it); subtitle: the fixed parameters. */
+#define PL_CURVES_PER_PANEL 10
+struct pl_figure;
+pl_status pl_figure_lines(const pl_experiment *e, const pl_records *recs, const pl_plot_opts *o,
+                          struct pl_figure *fig, char *err, size_t errlen);
+
+/* An experiment's own figure written to file: its `figure` hook when it has one (drawn with
+ * pl_figure_draw, o->width / o->height applied), else its legacy `plot` hook, else the line
+ * plot of pl_plot_lines with o (whose x and y default to the experiment's plot_x, plot_y). */
+pl_status pl_plot_experiment(const char *file, const pl_experiment *e, const pl_records *recs,
+                             const pl_plot_opts *o, char *err, size_t errlen);
 
 /* Heat map of a metric over two parameters (a phase diagram): colour = mean of the metric
  * (theory records when source is "theory", else the simulation mean of that source, NULL: the

@@ -4,8 +4,12 @@
  * table `records` (experiment, cell = canonical parameter key, params JSON, seed (-1 for
  * theory, -2 for theory continued downward), idx (position within the cell-seed group), source,
  * status, message, metrics JSON, wall, version, created, state = continuation state JSON);
+ * table `arrays` (schema 2: record = records.id, name, n, encoding 'f64le' = n little-endian
+ * doubles or 'zlib-f64le' = the same compressed with zlib, data) holding the records' arrays;
  * table `lock` (the single writer: pid, host); table `runs` (command line, configuration JSON, version, time) of
- * every run that wrote to the store. WAL journal; each (cell, seed) group of records is
+ * every run that wrote to the store. A schema-1 store (no arrays table) is migrated to schema
+ * 2 when opened for writing (PL_STORE_WRITE) and read as it is otherwise (its records have no
+ * arrays). WAL journal; each (cell, seed) group of records is
  * committed in one transaction as soon as it exists, so a killed run loses at most the group
  * in flight and a restarted run skips every group already present.
  */
@@ -14,7 +18,7 @@
 
 #include "phaselab/experiment.h"
 
-#define PL_STORE_SCHEMA 1
+#define PL_STORE_SCHEMA 2
 
 typedef struct pl_store pl_store;
 

@@ -38,7 +38,12 @@ typedef struct {
     int theory;           /* compute theory records */
     int simulate;         /* compute simulation records */
     pl_store *store;      /* NULL = no store (only the coordinator's is used under MPI) */
-    int progress;         /* progress with ETA on stderr (when it is a terminal) */
+    int progress;         /* progress with ETA on stderr: 1 = a live line on a terminal, else
+                             one line per 5% of the groups once the sweep has run 5 s (cluster
+                             logs); 2 = those lines from the start; 0 = none. The ETA is the
+                             remaining work (groups weighted by the experiment's cost hook,
+                             theory and simulation apart) at the measured seconds per unit of
+                             work, divided by the measured concurrency */
     int jobs;             /* local worker threads (<= 1: run in this thread) */
     int blas_threads;     /* BLAS threads per task (<= 0: 1). OpenBLAS results can differ in
                              the last bits with its thread count, so records are identical

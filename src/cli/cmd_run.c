@@ -49,6 +49,7 @@ typedef struct {
     long seeds, seed_base, jobs, blas_threads;
     const char *store, *plot, *x, *y, *cont;
     int default_sweep, no_theory, logx, logy, direction;
+    int progress_lines; /* --progress: progress lines from the start, terminal or not */
     out_format fmt;
     cJSON *config;          /* parsed configuration file (owns strings in words) */
     char *owned[256];       /* words built from the configuration */
@@ -207,6 +208,7 @@ static int parse_args(int argc, char **argv, const char *cmdname, run_args *a)
         } else if (strcmp(s, "--config") == 0) {
         } else if (strcmp(s, "--default-sweep") == 0) a->default_sweep = 1;
         else if (strcmp(s, "--no-theory") == 0) a->no_theory = 1;
+        else if (strcmp(s, "--progress") == 0) a->progress_lines = 1;
         else if (strcmp(s, "--logx") == 0) a->logx = 1;
         else if (strcmp(s, "--logy") == 0) a->logy = 1;
         else if (s[0] == '-')
@@ -349,7 +351,7 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         .theory = !a.no_theory,
         .simulate = !theory_only,
         .store = store,
-        .progress = 1,
+        .progress = a.progress_lines ? 2 : 1,
         .jobs = (int)a.jobs,
         .blas_threads = (int)a.blas_threads,
         .mpi = 1,
@@ -374,12 +376,7 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
         if (stats.failed)
             fprintf(stderr, "phaselab: warning: %zu records did not converge or failed (see the "
                             "status column)\n", stats.failed);
-        if (a.plot && e->plot && !a.x && !a.y) {
-            if (e->plot(e, &all, a.plot, err, sizeof err) != PL_OK)
-                rc = pl_cli_error("%s", err);
-            else
-                fprintf(stderr, "plot written to %s\n", a.plot);
-        } else if (a.plot) {
+        if (a.plot) {
             pl_plot_opts po = {
                 .x = a.x ? a.x : e->plot_x,
                 .y = a.y ? a.y : e->plot_y,
@@ -393,7 +390,10 @@ int pl_cmd_run(int argc, char **argv, int theory_only)
                 po.x = e->params[sw[0]].name;
                 po.logx = a.logx >= 0 ? a.logx : 0;
             }
-            if (pl_plot_lines(a.plot, e, &all, &po, err, sizeof err) != PL_OK)
+            /* the experiment's own figure unless an axis is asked for */
+            pl_status ps = !a.x && !a.y ? pl_plot_experiment(a.plot, e, &all, &po, err, sizeof err)
+                                        : pl_plot_lines(a.plot, e, &all, &po, err, sizeof err);
+            if (ps != PL_OK)
                 rc = pl_cli_error("%s", err);
             else
                 fprintf(stderr, "plot written to %s\n", a.plot);

@@ -126,7 +126,10 @@ int pl_cmd_plot(int argc, char **argv)
                            .logx = logx >= 0 ? logx : e->plot_logx,
                            .logy = logy >= 0 ? logy : e->plot_logy,
                            .width = (int)width, .height = (int)height};
-        if (pl_plot_lines(out, e, &recs, &po, err, sizeof err) != PL_OK)
+        /* without --x / --y: the experiment's own figure */
+        pl_status ps = !x && !y ? pl_plot_experiment(out, e, &recs, &po, err, sizeof err)
+                                : pl_plot_lines(out, e, &recs, &po, err, sizeof err);
+        if (ps != PL_OK)
             rc = pl_cli_error("%s", err);
         else
             fprintf(stderr, "plot written to %s\n", out);

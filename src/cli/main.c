@@ -27,7 +27,7 @@ static const char *const usage_text =
     "  help EXP                     an experiment's parameters (defaults, ranges, meaning)\n"
     "  run EXP [key=value ...]      simulation + theory over the grid of the given values\n"
     "      [--seeds N] [--seed-base S] [--store FILE] [--plot FILE.png|.svg|.pdf]\n"
-    "      [--format table|csv|json|none] [--default-sweep] [--no-theory] [--x P] [--y M,...]\n"
+    "      [--format table|csv|json|none] [--default-sweep] [--no-theory] [--progress] [--x P] [--y M,...]\n"
     "      [--logx] [--logy] [--jobs J (default: all cores)] [--blas-threads T (default 1)]\n"
     "      [--direction up|down] [--continue PARAM]\n"
     "      [--config FILE.json]\n"

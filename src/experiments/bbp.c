@@ -76,6 +76,16 @@ static pl_status bbp_solve(const pl_experiment *e, const void *pt, pl_emitter *e
     return pl_emit(em, "theory", &r) ? PL_OK : PL_ENOMEM;
 }
 
+/* Relative cost of a group, for the sweep's ETA: the d x d eigenproblem, and for the covariance
+ * model also forming X^T X (n d^2 = alpha d^3). */
+static double bbp_cost(const pl_experiment *e, const void *ptv, int theory)
+{
+    (void)e;
+    const bbp_point *pt = ptv;
+    double d = (double)pt->d;
+    return theory ? 1 : d * d * d * (pt->model == MODEL_WISHART ? 1 + pt->alpha : 1);
+}
+
 const pl_experiment pl_exp_bbp = {
     .name = "bbp",
     .summary = "BBP transition: top eigenvalue and eigenvector overlap of spiked Wigner / "
@@ -100,4 +110,5 @@ const pl_experiment pl_exp_bbp = {
     .plot_y = "overlap2,top_eig",
     .sim = bbp_sim,
     .solve = bbp_solve,
+    .cost = bbp_cost,
 };

@@ -29,13 +29,29 @@ void pl_params_default(const pl_experiment *e, pl_params *p)
     for (size_t i = 0; i < e->n_params; i++) p->v[i] = e->params[i].def;
 }
 
-/* Name of entry k of a type table (its first member), NULL past the end. */
+/* Entry k of a type table (a struct whose first member is its name), NULL past the end. */
+static const void *table_entry(const pl_param_spec *ps, size_t k)
+{
+    if (ps->table_n && k >= ps->table_n) return NULL;
+    const char *slot = (const char *)ps->table;
+    for (size_t j = 0; j <= k; j++) { /* a NULL-terminated table: no entry may be skipped */
+        const void *entry = slot + j * ps->table_stride;
+        if (ps->table_ptrs) memcpy(&entry, entry, sizeof entry);
+        if (!entry) return NULL;
+        const char *name;
+        memcpy(&name, entry, sizeof name);
+        if (!name) return NULL;
+        if (j == k) return entry;
+    }
+    return NULL;
+}
+
+/* Name of entry k of a type table, NULL past the end. */
 static const char *table_name(const pl_param_spec *ps, size_t k)
 {
-    if (k >= ps->table_n) return NULL;
-    const char *entry = (const char *)ps->table + k * ps->table_stride;
-    const char *name;
-    memcpy(&name, entry, sizeof name);
+    const void *entry = table_entry(ps, k);
+    const char *name = NULL;
+    if (entry) memcpy(&name, entry, sizeof name);
     return name;
 }
 
@@ -201,13 +217,90 @@ void pl_params_key(const pl_experiment *e, const pl_params *p, char *buf, size_t
 
 void pl_records_init(pl_records *r) { memset(r, 0, sizeof *r); }
 
+void pl_record_release(pl_record *rec)
+{
+    for (size_t i = 0; i < rec->narrays; i++) free(rec->arrays[i].v);
+    free(rec->arrays);
+    rec->arrays = NULL;
+    rec->narrays = 0;
+}
+
+pl_status pl_record_copy(pl_record *dst, const pl_record *src)
+{
+    if (dst == src) return PL_OK;
+    *dst = *src;
+    dst->arrays = NULL;
+    dst->narrays = 0;
+    if (src->narrays == 0) return PL_OK;
+    dst->arrays = calloc(src->narrays, sizeof *dst->arrays);
+    if (!dst->arrays) return PL_ENOMEM;
+    for (size_t i = 0; i < src->narrays; i++) {
+        const pl_rec_array *a = &src->arrays[i];
+        pl_rec_array *b = &dst->arrays[i];
+        b->v = malloc((a->n ? a->n : 1) * sizeof *b->v);
+        if (!b->v) {
+            dst->narrays = i;
+            pl_record_release(dst);
+            return PL_ENOMEM;
+        }
+        memcpy(b->name, a->name, sizeof b->name);
+        b->n = a->n;
+        if (a->n) memcpy(b->v, a->v, a->n * sizeof *b->v);
+    }
+    dst->narrays = src->narrays;
+    return PL_OK;
+}
+
+pl_status pl_record_set_array(pl_record *rec, const char *name, const double *v, size_t n)
+{
+    if (!name || !name[0] || strlen(name) >= PL_ARRAY_NAME || (n && !v)) return PL_EINVAL;
+    double *copy = malloc((n ? n : 1) * sizeof *copy);
+    if (!copy) return PL_ENOMEM;
+    if (n) memcpy(copy, v, n * sizeof *copy);
+    for (size_t i = 0; i < rec->narrays; i++)
+        if (strcmp(rec->arrays[i].name, name) == 0) {
+            free(rec->arrays[i].v);
+            rec->arrays[i].v = copy;
+            rec->arrays[i].n = n;
+            return PL_OK;
+        }
+    pl_rec_array *na = realloc(rec->arrays, (rec->narrays + 1) * sizeof *na);
+    if (!na) {
+        free(copy);
+        return PL_ENOMEM;
+    }
+    rec->arrays = na;
+    pl_rec_array *a = &na[rec->narrays++];
+    memset(a, 0, sizeof *a);
+    snprintf(a->name, sizeof a->name, "%s", name);
+    a->n = n;
+    a->v = copy;
+    return PL_OK;
+}
+
+const double *pl_record_array(const pl_record *rec, const char *name, size_t *n)
+{
+    for (size_t i = 0; i < rec->narrays; i++)
+        if (strcmp(rec->arrays[i].name, name) == 0) {
+            if (n) *n = rec->arrays[i].n;
+            return rec->arrays[i].v;
+        }
+    if (n) *n = 0;
+    return NULL;
+}
+
+void pl_records_clear(pl_records *r)
+{
+    for (size_t i = 0; i < r->n; i++) pl_record_release(&r->rec[i]);
+    r->n = 0;
+}
+
 void pl_records_free(pl_records *r)
 {
+    pl_records_clear(r);
     free(r->rec);
     memset(r, 0, sizeof *r);
 }
-
-void pl_records_clear(pl_records *r) { r->n = 0; }
 
 static int records_reserve(pl_records *r)
 {
@@ -235,8 +328,15 @@ pl_record *pl_records_add(pl_records *r, const pl_params *p, const char *source,
 
 pl_status pl_records_append(pl_records *r, const pl_record *rec)
 {
-    if (!records_reserve(r)) return PL_ENOMEM;
-    r->rec[r->n++] = *rec;
+    /* rec may point into r itself: copy before the array can move */
+    pl_record tmp;
+    pl_status st = pl_record_copy(&tmp, rec);
+    if (st != PL_OK) return st;
+    if (!records_reserve(r)) {
+        pl_record_release(&tmp);
+        return PL_ENOMEM;
+    }
+    r->rec[r->n++] = tmp;
     return PL_OK;
 }
 
@@ -321,8 +421,8 @@ void pl_point_from_params(const pl_experiment *e, const pl_params *p, void *pt)
             long l = (long)v;
             memcpy(b + ps->offset, &l, sizeof l);
         } else if (ps->table) {
-            size_t k = v >= 0 && (size_t)v < ps->table_n ? (size_t)v : 0;
-            const void *entry = (const char *)ps->table + k * ps->table_stride;
+            const void *entry = v >= 0 ? table_entry(ps, (size_t)v) : NULL;
+            if (!entry) entry = table_entry(ps, 0);
             memcpy(b + ps->offset, &entry, sizeof entry);
         } else {
             int k = (int)v;

@@ -52,6 +52,18 @@ void pl_write_jsonl_row(FILE *f, const pl_experiment *e, const pl_record *r)
     cJSON_AddItemToObject(o, "metrics", cJSON_Parse(mj ? mj : "{}"));
     cJSON_AddNumberToObject(o, "wall_s", r->wall);
     cJSON_AddStringToObject(o, "version", PL_VERSION);
+    if (r->narrays) {
+        cJSON *arrs = cJSON_AddObjectToObject(o, "arrays");
+        for (size_t a = 0; arrs && a < r->narrays; a++) {
+            cJSON *v = cJSON_AddArrayToObject(arrs, r->arrays[a].name);
+            for (size_t i = 0; v && i < r->arrays[a].n; i++) {
+                double x = r->arrays[a].v[i];
+                char b[40];
+                pl_format_exact(b, sizeof b, x);
+                cJSON_AddItemToArray(v, isfinite(x) ? cJSON_CreateRaw(b) : cJSON_CreateNull());
+            }
+        }
+    }
     char *s = cJSON_PrintUnformatted(o);
     if (s) fprintf(f, "%s\n", s);
     free(s);

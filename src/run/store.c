@@ -2,19 +2,22 @@
 #include <cJSON.h>
 #include <math.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <signal.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "phaselab/store.h"
 
 struct pl_store {
     sqlite3 *db;
-    sqlite3_stmt *has, *load, *ins;
+    sqlite3_stmt *has, *load, *ins, *arr_ins, *arr_load;
     int locked; /* this process holds the writer lock */
+    int version; /* schema version of the file (1: read-only, without arrays) */
     char path[1024];
 };
 
@@ -26,6 +29,8 @@ static const char *const schema_sql =
     " status TEXT NOT NULL, message TEXT NOT NULL DEFAULT '', metrics TEXT NOT NULL,"
     " wall REAL, version TEXT NOT NULL, created TEXT NOT NULL, state TEXT,"
     " UNIQUE(experiment, cell, seed, idx));"
+    "CREATE TABLE IF NOT EXISTS arrays(record INTEGER NOT NULL, name TEXT NOT NULL,"
+    " n INTEGER NOT NULL, encoding TEXT NOT NULL, data BLOB, PRIMARY KEY(record, name));"
     "CREATE TABLE IF NOT EXISTS lock(id INTEGER PRIMARY KEY CHECK(id = 1), pid INTEGER NOT NULL,"
     " host TEXT NOT NULL, started TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, command TEXT NOT NULL,"
@@ -81,6 +86,7 @@ static pl_status check_or_init(pl_store *s, char *err, size_t errlen)
         }
         if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
             return fail(s, PL_EIO, err, errlen, "cannot initialise");
+        s->version = PL_STORE_SCHEMA;
         return PL_OK;
     }
     rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='app'", -1, &q, NULL);
@@ -96,12 +102,36 @@ static pl_status check_or_init(pl_store *s, char *err, size_t errlen)
                             NULL);
     int ver = (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) ? sqlite3_column_int(q, 0) : -1;
     sqlite3_finalize(q);
-    if (ver != PL_STORE_SCHEMA) {
+    if (ver != PL_STORE_SCHEMA && ver != 1) {
         snprintf(err, errlen,
-                 "store '%s': written with schema version %d, this phaselab reads version %d",
+                 "store '%s': written with schema version %d, this phaselab reads versions 1 "
+                 "to %d",
                  s->path, ver, PL_STORE_SCHEMA);
         return PL_ESTORE;
     }
+    s->version = ver;
+    return PL_OK;
+}
+
+/* Schema 1 -> 2: the arrays table (the records table is unchanged). Run under the lock. */
+static pl_status migrate_v1(pl_store *s, char *err, size_t errlen)
+{
+    char ts[32], sql[256];
+    now_iso(ts, sizeof ts);
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO meta VALUES('migrated','schema 1 to 2 on %s by %s');"
+             "UPDATE meta SET value='2' WHERE key='schema_version';",
+             ts, PL_VERSION);
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, PL_EBUSY, err, errlen, "cannot migrate from schema 1");
+    if (sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        pl_status st = fail(s, PL_EIO, err, errlen, "cannot migrate from schema 1");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    s->version = 2;
     return PL_OK;
 }
 
@@ -185,6 +215,7 @@ pl_status pl_store_open_mode(const char *path, pl_store_mode mode, pl_store **ou
     sqlite3_busy_timeout(s->db, 10000);
     pl_status st = check_or_init(s, err, errlen);
     if (st == PL_OK && mode == PL_STORE_WRITE) st = take_lock(s, err, errlen);
+    if (st == PL_OK && mode == PL_STORE_WRITE && s->version == 1) st = migrate_v1(s, err, errlen);
     if (st == PL_OK && sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                                     NULL, NULL, NULL) != SQLITE_OK)
         st = fail(s, PL_EIO, err, errlen, "cannot set WAL mode");
@@ -194,7 +225,7 @@ pl_status pl_store_open_mode(const char *path, pl_store_mode mode, pl_store **ou
                             "LIMIT 1",
                             -1, &s->has, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(s->db,
-                            "SELECT source, status, message, metrics, wall, state FROM records WHERE "
+                            "SELECT source, status, message, metrics, wall, state, id FROM records WHERE "
                             "experiment=?1 AND cell=?2 AND seed=?3 ORDER BY idx",
                             -1, &s->load, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(s->db,
@@ -203,6 +234,16 @@ pl_status pl_store_open_mode(const char *path, pl_store_mode mode, pl_store **ou
                             "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
                             -1, &s->ins, NULL) != SQLITE_OK))
         st = fail(s, PL_ESTORE, err, errlen, "unexpected layout");
+    if (st == PL_OK && s->version >= 2 &&
+        (sqlite3_prepare_v2(s->db,
+                            "INSERT INTO arrays(record, name, n, encoding, data) "
+                            "VALUES(?1,?2,?3,?4,?5)",
+                            -1, &s->arr_ins, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(s->db,
+                            "SELECT name, n, encoding, data FROM arrays WHERE record=?1 "
+                            "ORDER BY rowid",
+                            -1, &s->arr_load, NULL) != SQLITE_OK))
+        st = fail(s, PL_ESTORE, err, errlen, "unexpected layout of the arrays table");
     if (st != PL_OK) {
         pl_store_close(&s);
         return st;
@@ -219,6 +260,8 @@ void pl_store_close(pl_store **sp)
     sqlite3_finalize(s->has);
     sqlite3_finalize(s->load);
     sqlite3_finalize(s->ins);
+    sqlite3_finalize(s->arr_ins);
+    sqlite3_finalize(s->arr_load);
     if (s->db) sqlite3_close(s->db);
     free(s);
     *sp = NULL;
@@ -311,6 +354,108 @@ static char *state_to_json(const double *state, size_t n)
     return s;
 }
 
+/* ---- arrays: n doubles as little-endian bytes, zlib-compressed when that saves >= 10% ---- */
+
+#define ARRAY_ZLIB_MIN 64 /* shorter arrays are stored raw */
+
+static void f64_to_le(const double *v, size_t n, unsigned char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, &v[i], sizeof u);
+        for (int b = 0; b < 8; b++) out[8 * i + (size_t)b] = (unsigned char)(u >> (8 * b));
+    }
+}
+
+static void f64_from_le(const unsigned char *in, size_t n, double *v)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = 0;
+        for (int b = 0; b < 8; b++) u |= (uint64_t)in[8 * i + (size_t)b] << (8 * b);
+        memcpy(&v[i], &u, sizeof u);
+    }
+}
+
+static pl_status put_arrays(pl_store *s, sqlite3_int64 id, const pl_record *r)
+{
+    pl_status st = PL_OK;
+    for (size_t a = 0; a < r->narrays && st == PL_OK; a++) {
+        const pl_rec_array *ar = &r->arrays[a];
+        size_t raw = 8 * ar->n;
+        unsigned char *le = malloc(raw ? raw : 1), *z = NULL;
+        uLongf zn = 0;
+        if (!le) return PL_ENOMEM;
+        f64_to_le(ar->v, ar->n, le);
+        const unsigned char *data = le;
+        size_t len = raw;
+        const char *enc = "f64le";
+        if (ar->n >= ARRAY_ZLIB_MIN) {
+            zn = compressBound((uLong)raw);
+            z = malloc(zn);
+            if (z && compress2(z, &zn, le, (uLong)raw, 6) == Z_OK && zn < raw - raw / 10) {
+                data = z;
+                len = zn;
+                enc = "zlib-f64le";
+            }
+        }
+        sqlite3_reset(s->arr_ins);
+        sqlite3_bind_int64(s->arr_ins, 1, id);
+        sqlite3_bind_text(s->arr_ins, 2, ar->name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s->arr_ins, 3, (sqlite3_int64)ar->n);
+        sqlite3_bind_text(s->arr_ins, 4, enc, -1, SQLITE_STATIC);
+        sqlite3_bind_blob64(s->arr_ins, 5, data, len, SQLITE_TRANSIENT);
+        if (sqlite3_step(s->arr_ins) != SQLITE_DONE) st = PL_EIO;
+        sqlite3_reset(s->arr_ins);
+        free(le);
+        free(z);
+    }
+    return st;
+}
+
+/* Attach the stored arrays of record id to rec. */
+static pl_status load_arrays(pl_store *s, sqlite3_int64 id, pl_record *rec)
+{
+    if (!s->arr_load) return PL_OK; /* schema 1, read-only: no arrays */
+    sqlite3_reset(s->arr_load);
+    sqlite3_bind_int64(s->arr_load, 1, id);
+    pl_status st = PL_OK;
+    int rc;
+    while (st == PL_OK && (rc = sqlite3_step(s->arr_load)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s->arr_load, 0);
+        sqlite3_int64 n = sqlite3_column_int64(s->arr_load, 1);
+        const char *enc = (const char *)sqlite3_column_text(s->arr_load, 2);
+        const unsigned char *data = sqlite3_column_blob(s->arr_load, 3);
+        size_t len = (size_t)sqlite3_column_bytes(s->arr_load, 3);
+        if (!name || !enc || n < 0 || (uint64_t)n > SIZE_MAX / 8) {
+            st = PL_ESTORE;
+            break;
+        }
+        size_t raw = 8 * (size_t)n;
+        unsigned char *le = NULL;
+        double *v = malloc(n ? (size_t)n * sizeof *v : 1);
+        if (!v) {
+            st = PL_ENOMEM;
+            break;
+        }
+        if (strcmp(enc, "f64le") == 0 && len == raw) {
+            f64_from_le(data, (size_t)n, v);
+        } else if (strcmp(enc, "zlib-f64le") == 0 && (le = malloc(raw ? raw : 1))) {
+            uLongf got = (uLongf)raw;
+            if (uncompress(le, &got, data, (uLong)len) == Z_OK && got == raw)
+                f64_from_le(le, (size_t)n, v);
+            else
+                st = PL_ESTORE;
+        } else {
+            st = PL_ESTORE; /* unknown encoding or wrong size */
+        }
+        if (st == PL_OK) st = pl_record_set_array(rec, name, v, (size_t)n);
+        free(le);
+        free(v);
+    }
+    sqlite3_reset(s->arr_load);
+    return st;
+}
+
 pl_status pl_store_load(pl_store *s, const pl_experiment *e, const pl_params *p, long seed,
                         pl_records *out, double *state, size_t *nstate)
 {
@@ -326,6 +471,11 @@ pl_status pl_store_load(pl_store *s, const pl_experiment *e, const pl_params *p,
         fill_record(e, s->load, 0, rec);
         if (state && nstate && sqlite3_column_type(s->load, 5) == SQLITE_TEXT)
             *nstate = state_from_json((const char *)sqlite3_column_text(s->load, 5), state);
+        pl_status ast = load_arrays(s, sqlite3_column_int64(s->load, 6), rec);
+        if (ast != PL_OK) {
+            sqlite3_reset(s->load);
+            return ast;
+        }
     }
     sqlite3_reset(s->load);
     return rc == SQLITE_DONE ? PL_OK : PL_ESTORE;
@@ -360,6 +510,10 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
             int rc = sqlite3_step(s->ins);
             if (rc != SQLITE_DONE) st = rc == SQLITE_CONSTRAINT ? PL_EINVAL : PL_EIO;
             sqlite3_reset(s->ins);
+            if (st == PL_OK && r->narrays) {
+                if (!s->arr_ins) st = PL_ESTORE; /* a schema-1 store opened read-only */
+                else st = put_arrays(s, sqlite3_last_insert_rowid(s->db), r);
+            }
         }
         free(pj);
         free(mj);
@@ -373,10 +527,10 @@ pl_status pl_store_put(pl_store *s, const pl_experiment *e, const pl_record *rec
 pl_status pl_store_each(pl_store *s, const pl_experiment *e, pl_store_visit visit, void *ctx)
 {
     sqlite3_stmt *q;
-    const char *sql = e ? "SELECT experiment, params, seed, source, status, message, metrics, wall "
-                          "FROM records WHERE experiment=?1 ORDER BY id"
-                        : "SELECT experiment, params, seed, source, status, message, metrics, wall "
-                          "FROM records ORDER BY id";
+    const char *sql = e ? "SELECT experiment, params, seed, source, status, message, metrics, wall, "
+                          "id FROM records WHERE experiment=?1 ORDER BY id"
+                        : "SELECT experiment, params, seed, source, status, message, metrics, wall, "
+                          "id FROM records ORDER BY id";
     if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) return PL_ESTORE;
     if (e) sqlite3_bind_text(q, 1, e->name, -1, SQLITE_STATIC);
     int rc, stop = 0;
@@ -392,9 +546,12 @@ pl_status pl_store_each(pl_store *s, const pl_experiment *e, pl_store_visit visi
             continue; /* written by a build with other parameters: not comparable */
         rec.seed = (long)sqlite3_column_int64(q, 2);
         fill_record(re, q, 3, &rec);
-        stop = visit(re, &rec, ctx);
+        st = load_arrays(s, sqlite3_column_int64(q, 8), &rec);
+        if (st == PL_OK) stop = visit(re, &rec, ctx);
+        pl_record_release(&rec);
+        if (st != PL_OK) break;
     }
-    if (!stop && rc != SQLITE_DONE) st = PL_ESTORE;
+    if (st == PL_OK && !stop && rc != SQLITE_DONE) st = PL_ESTORE;
     sqlite3_finalize(q);
     return st;
 }

@@ -51,6 +51,7 @@ pl_status pl_summarize(const pl_experiment *e, const pl_records *recs, pl_summar
             row->nbad++;
             continue;
         }
+        if (rec->status == PL_REC_NOT_CONVERGED) row->nnc++;
         for (size_t j = 0; j < e->n_metrics; j++) {
             double v = rec->metric[j];
             if (!isfinite(v)) continue;

@@ -129,7 +129,13 @@ struct pl_coord {
     unsigned char *done;
     pl_records *all;
     double t0;
-    int show;
+    int show;            /* 1: live line on a terminal; 2: one line per 5% (logs) */
+    double quiet_until;  /* show == 2: no line before this time (short sweeps stay silent) */
+    int last_step;       /* show == 2: the last 5% step printed */
+    double last_line;
+    /* ETA: cost (from the experiment's cost hook) and measured wall of the groups to compute,
+       theory [1] and simulation [0] apart */
+    double cost_todo[2], cost_done[2], wall_done[2];
     pl_status status; /* first failure of the coordinator (store write, memory) */
     char *err;
     size_t errlen;
@@ -154,16 +160,70 @@ static void emit_ready(pl_coord *c)
     }
 }
 
+/* Relative cost of group (cell, theory or simulation) from the experiment's cost hook. */
+static double group_cost(const pl_coord *c, size_t cell, int theory)
+{
+    const pl_experiment *e = c->g->e;
+    if (!e->cost) return 1.0;
+    pl_params p;
+    unsigned char pt[PL_MAX_POINT];
+    pl_grid_cell(c->g, cell, &p);
+    pl_point_from_params(e, &p, pt);
+    double v = e->cost(e, e->point_size ? (const void *)pt : (const void *)&p, theory);
+    return isfinite(v) && v > 0 ? v : 1.0;
+}
+
+/* Seconds still needed: the remaining cost of each kind at that kind's measured seconds per
+ * unit cost (the other kind's rate while a kind has none), over the concurrency measured so
+ * far (work done per second of the sweep). Negative when nothing has been measured. */
+static double eta_s(const pl_coord *c, double elapsed)
+{
+    double rate[2], work = c->wall_done[0] + c->wall_done[1], left = 0;
+    for (int k = 0; k < 2; k++)
+        rate[k] = c->cost_done[k] > 0 ? c->wall_done[k] / c->cost_done[k] : -1;
+    for (int k = 0; k < 2; k++) {
+        double r = rate[k] >= 0 ? rate[k] : rate[1 - k];
+        double todo = c->cost_todo[k] - c->cost_done[k];
+        if (todo <= 0) continue;
+        if (r < 0) return -1;
+        left += todo * r;
+    }
+    if (left == 0) return 0;
+    if (work <= 0 || elapsed <= 0) return -1;
+    return left / (work / elapsed);
+}
+
+static void human_time(char *buf, size_t len, double s)
+{
+    if (s < 0) snprintf(buf, len, "?");
+    else if (s < 60) snprintf(buf, len, "%.1fs", s);
+    else if (s < 3600) snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
 static void progress(pl_coord *c)
 {
     if (!c->show) return;
-    double el = now_s() - c->t0;
-    size_t left = c->ngroups_total - c->ngroups_done;
-    double eta = c->ncomputed_groups ? el / (double)c->ncomputed_groups * (double)left : 0;
-    fprintf(stderr, "\r[%zu/%zu] %5.1f%%  elapsed %.0fs  eta %.0fs   ", c->ngroups_done,
-            c->ngroups_total, 100.0 * (double)c->ngroups_done / (double)(c->ngroups_total ? c->ngroups_total : 1),
-            el, eta);
-    if (left == 0) fputc('\n', stderr);
+    double now = now_s(), el = now - c->t0;
+    size_t left = c->ngroups_total - c->ngroups_done, tot = c->ngroups_total ? c->ngroups_total : 1;
+    double pct = 100.0 * (double)c->ngroups_done / (double)tot;
+    char eb[32], rb[32];
+    human_time(eb, sizeof eb, el);
+    human_time(rb, sizeof rb, left ? eta_s(c, el) : 0);
+    if (c->show == 1) {
+        fprintf(stderr, "\r[%zu/%zu] %5.1f%%  elapsed %s  eta %s   ", c->ngroups_done,
+                c->ngroups_total, pct, eb, rb);
+        if (left == 0) fputc('\n', stderr);
+    } else {
+        int step = (int)(pct / 5.0);
+        /* a line per 5% step, at the end, and at least every 10 minutes */
+        if (now < c->quiet_until || (step == c->last_step && left && now - c->last_line < 600))
+            return;
+        c->last_step = step;
+        c->last_line = now;
+        fprintf(stderr, "progress: %zu/%zu groups (%.0f%%), elapsed %s, eta %s\n",
+                c->ngroups_done, c->ngroups_total, pct, eb, rb);
+    }
     fflush(stderr);
 }
 
@@ -188,6 +248,13 @@ static pl_status coord_take(pl_coord *c, pl_group *grp, int computed)
     if (computed) {
         c->stats->computed += grp->recs.n;
         c->ncomputed_groups++;
+        int th = grp->seed < 0;
+        double w = 0;
+        for (size_t i = 0; i < grp->recs.n; i++)
+            if (isfinite(grp->recs.rec[i].wall) && grp->recs.rec[i].wall > w)
+                w = grp->recs.rec[i].wall;
+        c->cost_done[th] += group_cost(c, grp->cell, th);
+        c->wall_done[th] += w;
     } else {
         c->stats->loaded += grp->recs.n;
     }
@@ -522,7 +589,9 @@ pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all
     c.nslots = ncell * c.per;
     c.all = all;
     c.t0 = now_s();
-    c.show = o->progress && isatty(2);
+    c.show = o->progress == 1 && isatty(2) ? 1 : o->progress ? 2 : 0;
+    c.quiet_until = o->progress == 1 ? c.t0 + 5.0 : c.t0;
+    c.last_step = -1;
     c.err = err;
     c.errlen = errlen;
     c.slots = calloc(c.nslots ? c.nslots : 1, sizeof *c.slots);
@@ -541,6 +610,9 @@ pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all
     pl_status st = PL_OK;
     if (do_theory) st = build_theory_tasks(&c, cp, &tasks, &ntasks, &cap);
     if (st == PL_OK) st = build_sim_tasks(&c, seeds, &tasks, &ntasks, &cap);
+    for (size_t k = 0; st == PL_OK && c.show && k < ntasks; k++)
+        for (size_t j = 0; j < tasks[k].ncells; j++)
+            c.cost_todo[tasks[k].theory != 0] += group_cost(&c, tasks[k].cells[j], tasks[k].theory);
     if (st == PL_OK) {
 #ifdef PL_HAVE_MPI
         if (o->mpi && pl_mpi_size() > 1) {

@@ -1,10 +1,12 @@
 /* MPI executor of the sweep engine: rank 0 coordinates (hands out tasks on request, commits
  * every group it receives to the store), the other ranks compute. Records travel as raw
- * pl_record bytes: all ranks run the same build on the same architecture.
+ * pl_record bytes (all ranks run the same build on the same architecture), each followed by
+ * its arrays (name, length, values); the array pointers in the raw bytes are not used.
  *
  * Failure model: with OpenMPI's default error handler a rank that dies ends the job; every
  * group received before that is already committed, so rerunning the same command resumes. */
 #ifdef PL_HAVE_MPI
+#include <limits.h>
 #include <mpi.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,6 +91,44 @@ static pl_status unpack_task(const unsigned char *p, pl_task *t)
     return PL_OK;
 }
 
+/* One record: its raw bytes, then each array as name, length, values. */
+static int pack_record(buf *b, const pl_record *r)
+{
+    int ok = put(b, r, sizeof *r);
+    for (size_t i = 0; ok && i < r->narrays; i++) {
+        const pl_rec_array *a = &r->arrays[i];
+        uint64_t n = a->n;
+        ok = put(b, a->name, sizeof a->name) && put(b, &n, sizeof n) &&
+             put(b, a->v, a->n * sizeof(double));
+    }
+    return ok;
+}
+
+/* Append the record packed at *q to out, advancing *q. */
+static pl_status unpack_record(const unsigned char **q, pl_records *out)
+{
+    pl_record r;
+    *q = get(*q, &r, sizeof r);
+    size_t na = r.narrays;
+    r.arrays = NULL;
+    r.narrays = 0;
+    pl_status st = pl_records_append(out, &r);
+    for (size_t i = 0; i < na; i++) {
+        char name[PL_ARRAY_NAME];
+        uint64_t n;
+        *q = get(*q, name, sizeof name);
+        *q = get(*q, &n, sizeof n);
+        name[PL_ARRAY_NAME - 1] = 0;
+        double *v = malloc((n ? n : 1) * sizeof *v);
+        if (!v && st == PL_OK) st = PL_ENOMEM;
+        if (v) get(*q, v, n * sizeof(double));
+        *q += n * sizeof(double);
+        if (st == PL_OK) st = pl_record_set_array(&out->rec[out->n - 1], name, v, n);
+        free(v);
+    }
+    return st;
+}
+
 static int send_group(pl_group *grp, void *ctx)
 {
     (void)ctx;
@@ -97,7 +137,9 @@ static int send_group(pl_group *grp, void *ctx)
     int64_t seed = grp->seed;
     int ok = put(&b, &cell, sizeof cell) && put(&b, &seed, sizeof seed) &&
              put(&b, &ns, sizeof ns) && put(&b, grp->state, ns * sizeof(double)) &&
-             put(&b, &nr, sizeof nr) && put(&b, grp->recs.rec, nr * sizeof(pl_record));
+             put(&b, &nr, sizeof nr);
+    for (size_t i = 0; ok && i < grp->recs.n; i++) ok = pack_record(&b, &grp->recs.rec[i]);
+    ok = ok && b.n <= (size_t)INT_MAX; /* one MPI message */
     if (ok) MPI_Send(b.p, (int)b.n, MPI_BYTE, 0, TAG_GROUP, MPI_COMM_WORLD);
     free(b.p);
     return !ok;
@@ -168,11 +210,7 @@ pl_status pl_mpi_coordinate(pl_coord *c, const pl_task *tasks, size_t ntasks)
             q = get(q, grp.state, ns * sizeof(double));
             q = get(q, &nr, sizeof nr);
             pl_records_init(&grp.recs);
-            for (uint64_t i = 0; i < nr && st == PL_OK; i++) {
-                pl_record r;
-                q = get(q, &r, sizeof r);
-                st = pl_records_append(&grp.recs, &r);
-            }
+            for (uint64_t i = 0; i < nr && st == PL_OK; i++) st = unpack_record(&q, &grp.recs);
             if (st == PL_OK) st = pl_coord_accept(c, &grp);
             pl_records_free(&grp.recs);
         }
