@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "phaselab/eigred.h"
 #include "phaselab/experiment.h"
+#include "phaselab/figure.h"
+#include "phaselab/report.h"
+#include "phaselab/rmt.h"
 #include "phaselab/hier.h"
 
 /* one point struct for the four experiments (each binds the fields it uses) */
@@ -254,28 +256,39 @@ static pl_status rec_population(const pl_experiment *e, const hier_point *p, pl_
     rec_result res;
     pl_result_clear(e, &res);
     pl_status st = pl_hier_teacher_init(&t, (size_t)p->d, 2, pw, p->gamma, 1.0, PL_HIER_ID, &r);
-    pl_mat P = {0}, C = {0}, V = {0};
+    pl_mat P = {0}, V = {0};
     double *w = NULL, *c2 = NULL;
     if (st == PL_OK) {
         P = pl_mat_alloc(t.D, t.D);
-        C = pl_mat_alloc(t.D, pw);
         V = pl_mat_alloc(pw, t.D);
         w = malloc(pw * sizeof *w);
         c2 = malloc(pw * sizeof *c2);
-        st = (P.data && C.data && V.data && w && c2) ? PL_OK : PL_ENOMEM;
+        st = (P.data && V.data && w && c2) ? PL_OK : PL_ENOMEM;
     }
+    /* full eigendecomposition (D <= 1500): E[M1] has clustered eigenvalues, where the
+     * selective inverse iteration of the dense eigen-reduction can fail */
+    double *all = st == PL_OK ? malloc(t.D * sizeof *all) : NULL;
+    if (st == PL_OK && !all) st = PL_ENOMEM;
     if (st == PL_OK) st = pl_hier_population(&t, PL_HIER_TRUE, P, NULL);
-    if (st == PL_OK) st = pl_eigred_topk_abs(P, pw, w, C);
+    if (st == PL_OK) st = pl_syev(P, all);
+    if (st == PL_OK) {
+        /* top pw by modulus from the two ends of the ascending spectrum */
+        size_t lo = 0, hi = t.D;
+        for (size_t j = 0; j < pw; j++) {
+            size_t pick = fabs(all[lo]) > fabs(all[hi - 1]) ? lo++ : --hi;
+            w[j] = all[pick];
+            for (size_t r = 0; r < t.D; r++) PL_AT(V, j, r) = PL_AT(P, r, pick);
+        }
+    }
+    free(all);
     if (st == PL_OK) {
         size_t rank = 0;
-        pl_mat_transpose(V, C);
         st = pl_hier_overlaps(&t, V, &res.overlap, c2, NULL, &rank);
         res.rank = (double)rank;
         res.cos2_first = c2[0];
         res.top_eig = w[0];
     }
     pl_mat_free(&P);
-    pl_mat_free(&C);
     pl_mat_free(&V);
     free(w);
     free(c2);
@@ -472,14 +485,30 @@ static pl_status spec_sim(const pl_experiment *e, const void *pt, pl_rng *rng, p
         if (!isfinite(r.edge_hi)) r.edge_hi = NAN;
         if (!isfinite(r.edge_lo)) r.edge_lo = NAN;
     }
+    /* the whole spectrum (dense sizes) for the histogram of the default figure */
+    double *spec = NULL;
+    size_t nspec = 0;
+    if (st == PL_OK && t.D <= 1500) {
+        pl_mat M = pl_mat_alloc(t.D, t.D);
+        spec = malloc(t.D * sizeof *spec);
+        st = (M.data && spec) ? pl_hier_m1_dense(&t, &tr, M) : PL_ENOMEM;
+        if (st == PL_OK) st = pl_syev(M, spec);
+        if (st == PL_OK) nspec = t.D;
+        pl_mat_free(&M);
+    }
     free(w);
     pl_mat_free(&V);
     pl_mat_free(&O);
     pl_hier_data_free(&tr);
     if (t.b) pl_hier_teacher_free(&t);
-    if (st == PL_ENOMEM) return st;
+    if (st == PL_ENOMEM) {
+        free(spec);
+        return st;
+    }
     pl_record *rec = pl_emit(em, "sim:layer1", &r);
-    if (!rec) return PL_ENOMEM;
+    pl_status ast = rec && nspec ? pl_record_set_array(rec, "spectrum", spec, nspec) : PL_OK;
+    free(spec);
+    if (!rec || ast == PL_ENOMEM) return PL_ENOMEM;
     if (st != PL_OK || est != PL_OK)
         pl_record_fail(rec, st != PL_OK ? st : est, "layer-1 spectrum: %s",
                        pl_strerror(st != PL_OK ? st : est));
@@ -540,6 +569,56 @@ static pl_status spec_solve(const pl_experiment *e, const void *pt, pl_emitter *
     return st == PL_ENOMEM ? st : PL_OK;
 }
 
+/* Default figure: the per-direction overlaps and outliers against alpha (the line figure), and
+ * a histogram of the whole layer-1 spectrum at the largest alpha (first seed) against the
+ * semicircle of radius 2 sigma, sigma^2 = D/4n. */
+static pl_status spec_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
+{
+    char err[200];
+    pl_plot_opts o = {.x = "alpha", .y = "cos2_1,cos2_2,eig_1"};
+    pl_status st = pl_figure_lines(e, recs, &o, fig, err, sizeof err);
+    if (st != PL_OK) return st;
+    int ia = pl_param_index(e, "alpha");
+    const pl_record *best = NULL;
+    for (size_t i = 0; i < recs->n; i++) {
+        const pl_record *r = &recs->rec[i];
+        size_t n = 0;
+        if (strcmp(r->source, "sim:layer1") != 0 || !pl_record_array(r, "spectrum", &n)) continue;
+        if (!best || r->params.v[ia] > best->params.v[ia] ||
+            (r->params.v[ia] == best->params.v[ia] && r->seed < best->seed))
+            best = r;
+    }
+    if (!best) return PL_OK;
+    size_t ns = 0;
+    const double *sp = pl_record_array(best, "spectrum", &ns);
+    hier_point pt;
+    pl_point_from_params(e, &best->params, &pt);
+    double s2 = (double)pl_hier_dim((size_t)pt.d, (size_t)pt.q) / (4.0 * (double)hier_n(&pt));
+    double lo = sp[0], hi = sp[ns - 1];
+    enum { NB = 60, NL = 200 };
+    double edges[NB + 1], h[NB] = {0}, lx[NL], ly[NL];
+    for (int b = 0; b <= NB; b++) edges[b] = lo + (hi - lo) * b / NB;
+    double wb = (hi - lo) / NB;
+    for (size_t i = 0; i < ns; i++) {
+        int b = wb > 0 ? (int)((sp[i] - lo) / wb) : 0;
+        h[b < NB ? b : NB - 1] += 1.0 / ((double)ns * (wb > 0 ? wb : 1));
+    }
+    double r2 = 2 * sqrt(s2);
+    for (int i = 0; i < NL; i++) {
+        lx[i] = -r2 + 2 * r2 * i / (NL - 1);
+        ly[i] = pl_semicircle_density(lx[i], s2);
+    }
+    char title[128];
+    snprintf(title, sizeof title, "layer-1 spectrum at alpha = %.3g (seed %ld)", pt.alpha,
+             best->seed);
+    pl_panel *pn = pl_figure_add_panel(fig, title, "eigenvalue of M1", "density", 0, 0);
+    if (!pn) return PL_ENOMEM;
+    st = pl_panel_add_series(pn, PL_SERIES_HIST, "eigenvalues", NB, edges, h, NULL);
+    if (st == PL_OK)
+        st = pl_panel_add_series(pn, PL_SERIES_LINE, "semicircle, radius 2 sigma", NL, lx, ly, NULL);
+    return st;
+}
+
 const pl_experiment pl_exp_hier_spectrum = {
     .name = "hier-spectrum",
     .summary = "hierarchical power-law targets: layer-1 spectrum, outliers and per-direction "
@@ -566,6 +645,7 @@ const pl_experiment pl_exp_hier_spectrum = {
     .check_point = spec_check,
     .sim = spec_sim,
     .solve = spec_solve,
+    .figure = spec_figure,
 };
 
 /* ================================================================ hier-baselines */
