@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     char size[96];
     snprintf(size, sizeof size, "d=%zu,D=%zu,n=%zu,p=%zu", d, D, n, p);
     pl_bench_time td = {t_data, t_data, t_data, 1};
-    pl_bench_emit("hier_sample", size, "phaselab", td, 2.0 * (double)n * (double)D * (double)p, 0);
+    pl_bench_emit("hier_sample", size, "phaselab", td, 2.0 * (double)n * (double)d * (double)d * (double)p, 0);
 
     double *v = pl_bench_xmalloc(D * sizeof *v), *out = pl_bench_xmalloc(D * sizeof *out);
     pl_rng_normal_fill(&rng, v, D, 1.0);
