@@ -1,6 +1,7 @@
 # phaselab: the two commands of the README, plus a few helpers.
 #   make run    install missing Debian packages (as root), build, run the default experiment
 #   make test   same setup, then the whole test suite
+#   make pytest same setup, then the Python binding's tests (installed with pip into a venv)
 BUILD ?= build
 BUILD_TYPE ?= Release
 CMAKE_FLAGS ?=
@@ -8,10 +9,13 @@ JOBS ?= 2
 OUT ?= out
 PACKAGES = cmake make gcc pkg-config python3 libopenblas-dev liblapacke-dev libsqlite3-dev \
            libplplot-dev plplot-driver-cairo libcjson-dev zlib1g-dev liblbfgs-dev \
-           libopenmpi-dev openmpi-bin
+           libopenmpi-dev openmpi-bin \
+           python3-numpy python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 BENCH_PACKAGES = python3-numpy python3-scipy python3-torch python3-threadpoolctl
 
-.PHONY: deps build run test bench install clean
+PYENV ?= $(BUILD)/pyenv
+
+.PHONY: deps build run test pytest bench install clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -38,6 +42,18 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The Python package installed offline from the checkout into a venv that sees Debian's numpy
+# and pytest, then its tests run against that install (from python/tests, so that the
+# checkout's copy is not the one imported) with this build's library and command.
+pytest: build
+	test -x $(PYENV)/bin/python || $$(command -p -v python3) -m venv --system-site-packages $(PYENV)
+	$(PYENV)/bin/python -m pip install --quiet --no-build-isolation --no-index ./python
+	cd python/tests && PHASELAB_LIB=$(abspath $(BUILD))/libphaselab.so \
+	  PHASELAB_BIN=$(abspath $(BUILD))/phaselab $(abspath $(PYENV))/bin/python -c \
+	  'import phaselab, sys; assert "/site-packages/" in phaselab.__file__, phaselab.__file__; print("phaselab", phaselab.version(), "from", phaselab.__file__, "with", phaselab.library_path())'
+	cd python/tests && PHASELAB_LIB=$(abspath $(BUILD))/libphaselab.so \
+	  PHASELAB_BIN=$(abspath $(BUILD))/phaselab $(abspath $(PYENV))/bin/python -m pytest -q -p no:cacheprovider
 
 bench: build
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \

@@ -23,6 +23,9 @@
 #include "phaselab/quad.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* ------------------------------------------------------------------------------------------ */
 /* Activations                                                                                 */
@@ -260,5 +263,7 @@ double pl_bo_log_post(const pl_bo_teacher *t, pl_mat X, const double *y, pl_mat 
 pl_status pl_bo_hmc(const pl_bo_teacher *t, pl_mat X, const double *y, pl_mat Xtest,
                     const double *ytest, pl_rng *rng, const pl_bo_hmc_opts *opts, pl_mat W,
                     pl_bo_hmc_result *res);
+
+PL_END_DECLS
 
 #endif

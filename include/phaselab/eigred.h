@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include "phaselab/eigs.h"
 #include "phaselab/mat.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Dense symmetric A (n x n; both triangles, or at least the lower-left in row-major terms,
  * i.e. the upper triangle of A^T, hold the matrix). A is destroyed. Returns PL_OK,
@@ -28,5 +31,7 @@ pl_status pl_eigred_topk_abs(pl_mat A, size_t k, double *w, pl_mat V);
 pl_status pl_eigred_topk_abs_mf(pl_matvec A, void *ctx, size_t n, size_t k,
                                 const pl_eigs_opts *opts, double *w, pl_mat V,
                                 size_t *nmatvec);
+
+PL_END_DECLS
 
 #endif

@@ -30,6 +30,9 @@
 #include <stdint.h>
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* y = A x for an operator of dimension n; x and y never alias. */
 typedef pl_status (*pl_matvec)(const double *x, double *y, size_t n, void *ctx);
@@ -70,5 +73,7 @@ pl_status pl_lanczos(pl_matvec A, void *ctx, size_t n, size_t k, pl_eig_which wh
  * Other arguments and statuses as for pl_lanczos. */
 pl_status pl_arnoldi(pl_matvec A, void *ctx, size_t n, size_t k, const pl_eigs_opts *opts,
                      double *re, double *im, pl_mat V, size_t *nmatvec);
+
+PL_END_DECLS
 
 #endif

@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 #define PL_MAX_PARAMS 24
 #define PL_MAX_METRICS 32
@@ -278,5 +281,7 @@ int pl_rec_status_parse(const char *name, pl_rec_status *s);
 /* Mark rec failed/diverged/... from a library status with a message. */
 void pl_record_fail(pl_record *rec, pl_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+PL_END_DECLS
 
 #endif

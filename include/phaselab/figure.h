@@ -11,6 +11,9 @@
 
 #include <stddef.h>
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 typedef enum {
     PL_SERIES_LINE = 0,  /* theory curves: x, y joined */
@@ -73,5 +76,7 @@ pl_status pl_panel_set_map(pl_panel *p, size_t nx, size_t ny, const double *z, d
 pl_series *pl_panel_last(pl_panel *p);
 /* Draw with PLplot; the device comes from the file name (.png, .svg, .pdf). */
 pl_status pl_figure_draw(const pl_figure *f, const char *file, char *err, size_t errlen);
+
+PL_END_DECLS
 
 #endif

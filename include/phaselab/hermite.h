@@ -9,6 +9,9 @@
 
 #include <stddef.h>
 #include "phaselab/quad.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Largest order L accepted by the coefficient routines (sqrt(l!) stays finite). */
 #define PL_HERMITE_LMAX 170
@@ -34,5 +37,7 @@ double pl_hermite_kernel(const double *mu, size_t L, size_t lmin, double q);
  * terms are used because odd or even activations have every other coefficient zero.
  * PL_EINVAL if L < 2 or tol < 0; PL_OK for an all-zero series. */
 pl_status pl_hermite_check_tail(const double *mu, size_t L, double tol);
+
+PL_END_DECLS
 
 #endif

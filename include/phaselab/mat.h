@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 typedef struct {
     size_t rows, cols, stride;
@@ -59,5 +62,7 @@ double pl_dot(size_t n, const double *x, const double *y);
 double pl_nrm2(size_t n, const double *x);
 void pl_axpy(size_t n, double a, const double *x, double *y);
 void pl_scal(size_t n, double a, double *x);
+
+PL_END_DECLS
 
 #endif

@@ -19,6 +19,9 @@
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 #define PL_MIM_PMAX 8 /* largest p */
 
@@ -252,5 +255,7 @@ pl_status pl_mim_sym_spectral(const pl_mim_link *l, const pl_mim_data *D,
 /* PCA of labels: top eigenvectors of sum_i pre(y_i) x_i x_i^T (d x d, dense for d <= 4000). */
 pl_status pl_mim_pca_spectral(const pl_mim_data *D, pl_mim_pre pre, const void *pre_ctx,
                               const pl_mim_spec_opts *o, pl_mim_spec_result *res);
+
+PL_END_DECLS
 
 #endif

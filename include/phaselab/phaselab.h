@@ -52,5 +52,12 @@
 #include "phaselab/sweep.h"
 #include "phaselab/report.h"
 #include "phaselab/spiked.h"
+#include "phaselab/version.h"
+#include "phaselab/job.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
+
+PL_END_DECLS
 
 #endif

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Gauss–Hermite rule for the standard normal weight (probabilists'): sum_i w[i] f(x[i])
  * approximates E f(z), z ~ N(0,1); exact for polynomials of degree <= 2n-1. Golub–Welsch via
@@ -47,5 +50,7 @@ pl_status pl_integrate(pl_fn1 f, void *ctx, double a, double b, double epsabs, d
 /* Integral over (-inf, inf) of f (mapped x = t/(1-t^2)), same contract. */
 pl_status pl_integrate_inf(pl_fn1 f, void *ctx, double epsabs, double epsrel, size_t maxint,
                            double *result, double *abserr);
+
+PL_END_DECLS
 
 #endif

@@ -27,6 +27,9 @@
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* ------------------------------------------------------------------ model and data */
 
@@ -208,5 +211,7 @@ pl_status pl_qn_alpha_inter(const pl_qn_theory *th, double *alpha, double *xi, d
  * Delta = 0 and alpha >= alpha_bo gives MMSE = 0. */
 pl_status pl_qn_bo(double kappa_star, double delta, double alpha, double *mmse, double *xi,
                    size_t max, size_t *nout);
+
+PL_END_DECLS
 
 #endif

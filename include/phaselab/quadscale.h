@@ -22,6 +22,9 @@
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Power-law spectrum w[0..d-1] (descending): c k^-gamma for k <= round(kappa_star d), 0 beyond,
  * normalised to sum w^2 = d. PL_EINVAL for d = 0, kappa_star <= 0, non-finite gamma. */
@@ -126,5 +129,7 @@ typedef struct {
 pl_status pl_qs_simulate(pl_rng *rng, const double *w, size_t d, size_t p, size_t n,
                          double delta, double lambda_t, int solver, double tol, size_t maxit,
                          pl_qs_sim *out);
+
+PL_END_DECLS
 
 #endif

@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include "phaselab/experiment.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* One row per (cell, source, branch): mean and standard error of each metric over the
  * records that finished (failed / diverged records are counted in nbad, not averaged). */
@@ -81,5 +84,7 @@ typedef struct {
 
 pl_status pl_plot_heatmap(const char *file, const pl_experiment *e, const pl_records *recs,
                           const pl_heatmap_opts *o, char *err, size_t errlen);
+
+PL_END_DECLS
 
 #endif

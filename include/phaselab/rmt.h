@@ -12,9 +12,18 @@
 #ifndef PHASELAB_RMT_H
 #define PHASELAB_RMT_H
 
+#ifdef __cplusplus
+/* C++ callers: GCC and Clang accept C's _Complex as an extension; within this header C's
+ * `double complex` is spelled through a macro, undefined again at its end. */
+#define complex _Complex
+#else
 #include <complex.h>
+#endif
 #include <stddef.h>
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Semicircle of variance s2 > 0: density sqrt(4 s2 - x^2) / (2 pi s2) on [-2 sqrt(s2),
  * 2 sqrt(s2)]. s2 == 0 is the point mass at 0 (density 0, g = -1/z); s2 < 0 gives NaN. */
@@ -69,5 +78,11 @@ double pl_mpsc_hilbert(const pl_mpsc *law, double x);
 pl_status pl_poly_roots(const double *c, size_t deg, double complex *roots);
 /* Same for complex coefficients (LAPACK zgeev). Added. */
 pl_status pl_poly_roots_cplx(const double complex *c, size_t deg, double complex *roots);
+
+PL_END_DECLS
+
+#ifdef __cplusplus
+#undef complex
+#endif
 
 #endif

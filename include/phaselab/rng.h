@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "phaselab/mat.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 typedef struct {
     uint32_t key[2];
@@ -41,5 +44,7 @@ void pl_rng_goe(pl_rng *r, pl_mat m, double sd);
 pl_status pl_rng_haar_orthogonal(pl_rng *r, pl_mat Q);
 /* Wishart W = G^T G with G n x d standard Gaussian (W is d x d, unnormalised). */
 pl_status pl_rng_wishart(pl_rng *r, size_t n, pl_mat W);
+
+PL_END_DECLS
 
 #endif

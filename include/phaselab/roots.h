@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include "phaselab/quad.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Bisection and Brent (classic Brent–Dekker: inverse quadratic / secant steps safeguarded by
  * bisection) on [a, b] with f(a) f(b) <= 0. PL_EINVAL if the bracket does not bracket;
@@ -75,5 +78,7 @@ typedef struct {
 pl_cont_opts pl_cont_default_opts(void);
 pl_status pl_continuation(pl_cont_fn H, void *ctx, const double *u0, double t0, size_t n,
                           const pl_cont_opts *opts, pl_cont_out out, void *out_ctx);
+
+PL_END_DECLS
 
 #endif

@@ -9,6 +9,9 @@
 
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Sample Y (d x d) and the spike v (||v||^2 = d). */
 pl_status pl_spiked_wigner_sample(pl_rng *rng, double beta, pl_mat Y, double *v);
@@ -29,5 +32,7 @@ pl_bbp_prediction pl_bbp_cov(double beta, double alpha);
 /* transition points: beta_c = 1 (Wigner), beta_c = 1/sqrt(alpha) (covariance) */
 double pl_bbp_wigner_threshold(void);
 double pl_bbp_cov_threshold(double alpha);
+
+PL_END_DECLS
 
 #endif

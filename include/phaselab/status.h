@@ -2,6 +2,10 @@
 #ifndef PHASELAB_STATUS_H
 #define PHASELAB_STATUS_H
 
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
+
 typedef enum {
     PL_OK = 0,          /* success / converged */
     PL_CONTINUE,        /* iteration not finished yet (iterate-style APIs) */
@@ -22,5 +26,7 @@ typedef enum {
 } pl_status;
 
 const char *pl_strerror(pl_status s);
+
+PL_END_DECLS
 
 #endif

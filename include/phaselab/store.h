@@ -17,6 +17,9 @@
 #define PHASELAB_STORE_H
 
 #include "phaselab/experiment.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 #define PL_STORE_SCHEMA 2
 
@@ -64,5 +67,7 @@ char *pl_metrics_json(const pl_experiment *e, const pl_record *rec);       /* ma
 /* Parse a params JSON object; unknown keys are an error (message in err). */
 pl_status pl_params_from_json(const pl_experiment *e, const char *json, pl_params *p,
                               char *err, size_t errlen);
+
+PL_END_DECLS
 
 #endif

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include "phaselab/experiment.h"
 #include "phaselab/store.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* Values of every parameter (a single default unless swept). */
 typedef struct {
@@ -68,7 +71,8 @@ typedef struct {
  * computed along chains of the continued parameter with warm starts (when the experiment has
  * theory_warm), upward (source "theory") or downward (source "theory:down"); simulation cells
  * are independent tasks. With a store, each (cell, seed) group is skipped if present, else
- * committed as soon as it is computed. */
+ * committed as soon as it is computed. The BLAS thread count is set to o->blas_threads for the
+ * sweep and restored to the caller's on return. */
 pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all,
                        pl_sweep_stats *stats, char *err, size_t errlen);
 
@@ -82,5 +86,7 @@ pl_status pl_cell_compute(const pl_experiment *e, const pl_params *p, long seed,
 /* MPI helpers (no-ops without MPI): rank and size of the world communicator. */
 int pl_mpi_rank(void);
 int pl_mpi_size(void);
+
+PL_END_DECLS
 
 #endif

@@ -3,6 +3,9 @@
 #define PHASELAB_THRESHOLD_H
 
 #include "phaselab/experiment.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 typedef struct {
     const char *param;   /* parameter to bisect (real-valued) */
@@ -32,5 +35,7 @@ typedef struct {
 pl_status pl_threshold_search(const pl_experiment *e, const pl_params *base,
                               const pl_threshold_opts *o, pl_threshold_result *res, char *err,
                               size_t errlen);
+
+PL_END_DECLS
 
 #endif

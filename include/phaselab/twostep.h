@@ -26,6 +26,9 @@
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 /* ---- activations (type table) ------------------------------------------------------- */
 
@@ -259,5 +262,7 @@ pl_status pl_ts_term_aligns(const pl_ts_config *c, int k, int *aligned, double *
  * beta_1; -1 if none up to PL_TS_KTH. The paper-level condition for that alignment to
  * be an outlier is k <= kmax, i.e. alpha2 >= k (1/2 - alpha1). */
 int pl_ts_first_aligned_term(const pl_ts_config *c);
+
+PL_END_DECLS
 
 #endif

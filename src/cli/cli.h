@@ -2,6 +2,7 @@
 #define PHASELAB_CLI_H
 
 #include "phaselab/experiment.h"
+#include "phaselab/job.h"
 #include "phaselab/report.h"
 #include "phaselab/store.h"
 #include "phaselab/sweep.h"

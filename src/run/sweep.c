@@ -16,6 +16,7 @@
 #include "run/sweep_internal.h"
 
 void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 
 static double now_s(void)
 {
@@ -546,8 +547,8 @@ static pl_status build_sim_tasks(pl_coord *c, int seeds, pl_task **tasks, size_t
     return st;
 }
 
-pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all,
-                       pl_sweep_stats *stats, char *err, size_t errlen)
+static pl_status sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all,
+                           pl_sweep_stats *stats, char *err, size_t errlen)
 {
     const pl_experiment *e = g->e;
     memset(stats, 0, sizeof *stats);
@@ -634,6 +635,17 @@ pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all
     for (size_t s = 0; s < c.nslots; s++) pl_records_free(&c.slots[s]);
     free(c.slots);
     free(c.done);
+    return st;
+}
+
+/* The sweep sets the BLAS thread count for its tasks (o->blas_threads) and gives the caller's
+ * count back on every exit, so that a program (or a Python session) calling it keeps its own. */
+pl_status pl_sweep_run(const pl_grid *g, const pl_sweep_opts *o, pl_records *all,
+                       pl_sweep_stats *stats, char *err, size_t errlen)
+{
+    int blas_threads = openblas_get_num_threads();
+    pl_status st = sweep_run(g, o, all, stats, err, errlen);
+    openblas_set_num_threads(blas_threads);
     return st;
 }
 
