@@ -21,6 +21,9 @@
 #include "phaselab/mat.h"
 #include "phaselab/rng.h"
 #include "phaselab/status.h"
+#include "phaselab/api.h"
+
+PL_BEGIN_DECLS
 
 typedef enum { PL_HIER_ID = 0, PL_HIER_TANH = 1, PL_HIER_RELU = 2 } pl_hier_link;
 typedef enum { PL_HIER_TRUE = 0, PL_HIER_GAUSS = 1 } pl_hier_input;
@@ -209,5 +212,7 @@ void pl_hier_fr_free(pl_hier_fr *fr);
  * draws have an outlier. */
 pl_status pl_hier_finite_ratio_avg(const double *b, size_t p, pl_hier_link link, double c,
                                    size_t nlab, size_t ndraws, pl_rng *rng, pl_hier_fr *out);
+
+PL_END_DECLS
 
 #endif
