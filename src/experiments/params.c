@@ -159,7 +159,9 @@ const char *pl_param_check_value(const pl_experiment *e, int i, double v, char *
     const pl_param_spec *ps = &e->params[i];
     if (ps->type == PL_PARAM_CHOICE) {
         if (v >= 0 && v == floor(v) && v < (double)pl_param_choice_count(e, i)) return NULL;
-        snprintf(buf, len, "parameter '%s': choice index %g is not valid", ps->name, v);
+        char all[512];
+        snprintf(buf, len, "parameter '%s': %g is not the index of one of %s", ps->name, v,
+                 pl_param_choices(e, i, all, sizeof all));
         return buf;
     }
     int bad = (ps->lo_open ? v <= ps->lo : v < ps->lo) || (ps->hi_open ? v >= ps->hi : v > ps->hi);
