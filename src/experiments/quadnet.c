@@ -456,6 +456,16 @@ static pl_status spec_solve(const pl_experiment *e, const void *pt, pl_emitter *
  * the finished seeds of the first simulated cell (the records carry them as the array
  * "eig_nz"), against the theory's density of the nonzero part (which integrates to the rank
  * fraction, so the histogram is normalised to the same total: count / (d * seeds * bin)). */
+/* The spectrum of record r when it is a finished simulation of the same cell as `first`. */
+static const double *spec_pooled(const pl_record *r, const pl_record *first, size_t *k)
+{
+    const double *ev = pl_record_array(r, "eig_nz", k);
+    if (r->seed < 0 || r->status != PL_REC_CONVERGED || !ev ||
+        memcmp(&r->params, &first->params, sizeof r->params) != 0)
+        return NULL;
+    return ev;
+}
+
 static pl_status spec_figure(const pl_experiment *e, const pl_records *recs, pl_figure *fig)
 {
     const pl_record *first = NULL;
@@ -475,26 +485,18 @@ static pl_status spec_figure(const pl_experiment *e, const pl_records *recs, pl_
     enum { NB = 40, NT = 400 };
     double top = 0;
     for (size_t i = 0; i < recs->n; i++) {
-        const pl_record *r = &recs->rec[i];
         size_t k;
-        const double *ev = pl_record_array(r, "eig_nz", &k);
-        if (r->seed < 0 || r->status != PL_REC_CONVERGED || !ev ||
-            memcmp(&r->params, &first->params, sizeof r->params) != 0)
-            continue;
-        for (size_t j = 0; j < k; j++) top = fmax(top, ev[j]);
-        nseeds++;
+        const double *ev = spec_pooled(&recs->rec[i], first, &k);
+        for (size_t j = 0; ev && j < k; j++) top = fmax(top, ev[j]);
+        nseeds += ev != NULL;
     }
     double xmax = top > 0 ? top * 1.1 : 1.0, bw = xmax / NB;
     double edges[NB + 1], hy[NB] = {0}, tx[NT], ty[NT];
     for (int b = 0; b <= NB; b++) edges[b] = b * bw;
     for (size_t i = 0; i < recs->n; i++) {
-        const pl_record *r = &recs->rec[i];
         size_t k;
-        const double *ev = pl_record_array(r, "eig_nz", &k);
-        if (r->seed < 0 || r->status != PL_REC_CONVERGED || !ev ||
-            memcmp(&r->params, &first->params, sizeof r->params) != 0)
-            continue;
-        for (size_t j = 0; j < k; j++) {
+        const double *ev = spec_pooled(&recs->rec[i], first, &k);
+        for (size_t j = 0; ev && j < k; j++) {
             int b = (int)(ev[j] / bw);
             if (b >= 0 && b < NB) hy[b] += 1.0 / ((double)d * (double)nseeds * bw);
         }

@@ -24,7 +24,7 @@ void pl_mim_moments_from_gout(size_t p, const double *w, const double *V, const 
         for (size_t k = 0; k < p; k++) s += V[i * p + k] * g[k];
         mean[i] = s;
     }
-    pl_mim_mm(p, V, dg, T);
+    pl_small_mm(p, V, dg, T);
     for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < p; j++) {
             double s = V[i * p + j];
@@ -46,8 +46,8 @@ static void gout_from_moments(size_t p, const double *w, const double *V, const 
     if (dg) {
         double D[P2] = {0}, T[P2];
         for (size_t i = 0; i < p * p; i++) D[i] = cov[i] - V[i];
-        pl_mim_mm(p, Vi, D, T);
-        pl_mim_mm(p, T, Vi, dg);
+        pl_small_mm(p, Vi, D, T);
+        pl_small_mm(p, T, Vi, dg);
         for (size_t i = 0; i < p; i++)
             for (size_t j = 0; j < i; j++) dg[i * p + j] = dg[j * p + i] = 0.5 * (dg[i * p + j] + dg[j * p + i]);
     }
@@ -71,7 +71,7 @@ static pl_status z1z2_gout(const pl_mim_link *l, double y, const double *w, cons
 {
     (void)l;
     double Vi[4], ld;
-    if (!pl_mim_spd_inv(2, V, Vi, &ld)) return PL_EINVAL;
+    if (!pl_small_spd_inv(2, V, Vi, &ld)) return PL_EINVAL;
     double tr = V[0] + V[3], det = V[0] * V[3] - V[1] * V[2];
     double disc = sqrt(fmax(0.0, 0.25 * tr * tr - det));
     double smax = sqrt(0.5 * tr + disc), smin = sqrt(fmax(det / (0.5 * tr + disc), 1e-300));
@@ -187,12 +187,12 @@ static pl_status sign_gout(const pl_mim_link *l, double y, const double *w, cons
     if (logZ) *logZ = log(Z);
     double c2 = sqrt(det / V11), c1 = sqrt(det / V22); /* conditional sds of z2|z1, z1|z2 */
     double t1 = (w[1] - V12 / V11 * w[0]) / c2, t2 = (w[0] - V12 / V22 * w[1]) / c1;
-    double ph = pl_mim_phi(h) / s1, pk = pl_mim_phi(k) / s2;
+    double ph = pl_norm_pdf(h) / s1, pk = pl_norm_pdf(k) / s2;
     double e1 = erf(t1 / M_SQRT2), e2 = erf(t2 / M_SQRT2);
     double d1 = ph * e1, d2 = pk * e2; /* grad Z_+ */
-    double n0 = ph * pl_mim_phi(t1) / c2; /* N(w; 0, V) */
-    double h11 = -(w[0] / V11) * d1 - ph * 2 * pl_mim_phi(t1) * V12 / (V11 * c2);
-    double h22 = -(w[1] / V22) * d2 - pk * 2 * pl_mim_phi(t2) * V12 / (V22 * c1);
+    double n0 = ph * pl_norm_pdf(t1) / c2; /* N(w; 0, V) */
+    double h11 = -(w[0] / V11) * d1 - ph * 2 * pl_norm_pdf(t1) * V12 / (V11 * c2);
+    double h22 = -(w[1] / V22) * d2 - pk * 2 * pl_norm_pdf(t2) * V12 / (V22 * c1);
     double h12 = 2 * n0;
     double gg[2] = {ys * d1 / Z, ys * d2 / Z};
     if (g) {
@@ -360,7 +360,7 @@ static pl_status norm2_gout(const pl_mim_link *l, double y, const double *w, con
     double J[3];
     /* panels: the peak at t = 0 has width ~ 1/sqrt(kappa) */
     size_t panels = 4 + (size_t)fmin(60.0, sqrt(kappa) / 2);
-    pl_status st = pl_mim_vquad(n2_integrand, &c, 0.0, M_PI, 3, panels, 1e-12, 2000, J);
+    pl_status st = pl_integrate_vec(n2_integrand, &c, 0.0, M_PI, 3, panels, 1e-12, 2000, J);
     if (st != PL_OK && st != PL_ENOCONV) return st;
     if (!(J[0] > 0)) return PL_ENAN;
     if (logZ) {
@@ -428,7 +428,7 @@ static double ratio_sample(const pl_mim_link *l, const double *z, pl_rng *rng)
 /* E[(m + Z)^k sgn(m + Z)], Z ~ N(0,1), k = 1, 2, 3 */
 static void folded_moments(double m, double *E1, double *E2, double *E3)
 {
-    double er = erf(m / M_SQRT2), ph = pl_mim_phi(m);
+    double er = erf(m / M_SQRT2), ph = pl_norm_pdf(m);
     *E1 = m * er + 2 * ph;
     *E2 = (m * m + 1) * er + 2 * m * ph;
     *E3 = (m * m * m + 3 * m) * er + 2 * (m * m + 2) * ph;
@@ -441,7 +441,7 @@ static pl_status ratio_gout(const pl_mim_link *l, double y, const double *w, con
 {
     (void)l;
     double Vi[4], ld;
-    if (!pl_mim_spd_inv(2, V, Vi, &ld)) return PL_EINVAL;
+    if (!pl_small_spd_inv(2, V, Vi, &ld)) return PL_EINVAL;
     double nv = hypot(y, 1.0), v[2] = {y / nv, 1 / nv};
     double Viv[2] = {Vi[0] * v[0] + Vi[1] * v[1], Vi[2] * v[0] + Vi[3] * v[1]};
     double a = v[0] * Viv[0] + v[1] * Viv[1];
@@ -489,7 +489,7 @@ static double null_lik(const pl_mim_link *l, double y, const double *z)
 {
     (void)l;
     (void)z;
-    return pl_mim_phi(y);
+    return pl_norm_pdf(y);
 }
 
 static pl_status null_gout(const pl_mim_link *l, double y, const double *w, const double *V,
@@ -616,7 +616,7 @@ static pl_status numeric_gout(const pl_mim_link *l, double y, const double *w, c
     double x[120], wt[120], L[P2], Vi[P2];
     pl_status st = pl_gauss_hermite(n, x, wt);
     if (st != PL_OK) return st;
-    if (!pl_mim_chol(p, V, L) || !pl_mim_spd_inv(p, V, Vi, NULL)) return PL_EINVAL;
+    if (!pl_small_chol(p, V, L) || !pl_small_spd_inv(p, V, Vi, NULL)) return PL_EINVAL;
     size_t idx[4] = {0, 0, 0, 0}, total = 1;
     for (size_t k = 0; k < p; k++) total *= n;
     double S0 = 0, S1[4] = {0}, S2[16] = {0};
@@ -739,10 +739,10 @@ static pl_status conv_integrate(conv_ctx *c, double a, double b, double *acc)
             c->e0 = e;
             c->sgn = at_lo ? 1.0 : -1.0;
             double T = pow(at_lo ? hi - e : e - lo, 1.0 / c->kpow);
-            st = pl_mim_vquad(conv_integrand, c, 0.0, T, m, 8, 1e-11, 400, res);
+            st = pl_integrate_vec(conv_integrand, c, 0.0, T, m, 8, 1e-11, 400, res);
         } else {
             c->sub = 0;
-            st = pl_mim_vquad(conv_integrand, c, lo, hi, m, 8, 1e-11, 400, res);
+            st = pl_integrate_vec(conv_integrand, c, lo, hi, m, 8, 1e-11, 400, res);
         }
         if (st != PL_OK && st != PL_ENOCONV) return st;
         if (c->st != PL_OK) return c->st;
@@ -834,7 +834,7 @@ static pl_status noisy_gout(const pl_mim_link *l, double y, const double *w, con
             double s2 = S[o++] / S[0];
             cov[i * p + j] = cov[j * p + i] = s2 - mean[i] * mean[j];
         }
-    if (!pl_mim_spd_inv(p, V, Vi, NULL)) return PL_EINVAL;
+    if (!pl_small_spd_inv(p, V, Vi, NULL)) return PL_EINVAL;
     gout_from_moments(p, w, V, Vi, mean, cov, g, dg);
     return PL_OK;
 }
