@@ -1,4 +1,4 @@
-/* Family 5 model: power-law teacher and the finite-d simulation, through family 4's sensing
+/* Family 5: the finite-d simulation (power-law teacher, data, one ERM solver), through family 4's sensing
  * operator and solvers (quadnet.h). */
 #include "phaselab/quadscale.h"
 
