@@ -1,5 +1,5 @@
-/* Family 5: the finite-d simulation (power-law teacher, data, one ERM solver), through family 4's sensing
- * operator and solvers (quadnet.h). */
+/* Family 5: the finite-d simulation (power-law teacher, data, one ERM solver), through
+ * family 4's sensing operator and solvers (quadnet.h). */
 #include "phaselab/quadscale.h"
 
 #include <math.h>
