@@ -21,6 +21,16 @@ static double mono_s(void)
 
 static int is_theory_source(const char *s) { return strncmp(s, "theory", 6) == 0; }
 
+/* Line style of theory source `src` (the s-th theory source) on branch b: plain "theory" solid,
+ * "theory:down" pattern 2, every other named theory (theory:dw, theory:pop, ...) a pattern of
+ * its own, so that several theories of one curve can be told apart. */
+static int theory_dash(const char *src, size_t s, int b)
+{
+    if (strcmp(src, "theory") == 0) return b;
+    if (strncmp(src, "theory:down", 11) == 0) return 2 + b;
+    return (int)(3 + s + (size_t)b) % 8;
+}
+
 /* ---- curve groups: rows that agree on every varying parameter except x ---- */
 
 typedef struct {
@@ -379,7 +389,6 @@ pl_status pl_figure_lines(const pl_experiment *e, const pl_records *recs, const 
                 int color = (int)(g - g0) + 1;
                 for (size_t s = 0; s < L.nsrc && st == PL_OK; s++) {
                     int theory = s < nth, added = 0;
-                    int down = theory && strncmp(L.src[s], "theory:down", 11) == 0;
                     if (theory && fine && fine[g * nth + s].nb > 0) {
                         const fine_curve *fc = &fine[g * nth + s];
                         for (size_t b = 0; b < fc->nb && st == PL_OK; b++) {
@@ -388,7 +397,7 @@ pl_status pl_figure_lines(const pl_experiment *e, const pl_records *recs, const 
                                                      NULL);
                             if (st == PL_OK) {
                                 pl_panel_last(p)->color = color;
-                                pl_panel_last(p)->dashed = (int)b + 2 * down;
+                                pl_panel_last(p)->dashed = theory_dash(L.src[s], s, (int)b);
                                 added = 1;
                             }
                         }
@@ -407,7 +416,7 @@ pl_status pl_figure_lines(const pl_experiment *e, const pl_records *recs, const 
                                 if (st != PL_OK || !a) continue;
                                 pl_series *se = pl_panel_last(p);
                                 se->color = color;
-                                se->dashed = theory ? b + 2 * down : 0;
+                                se->dashed = theory ? theory_dash(L.src[s], s, b) : 0;
                                 se->marker = theory ? 0 : (int)(s - nth) + 1;
                                 se->hollow = nc;
                                 any_nc |= nc;
@@ -433,7 +442,7 @@ pl_status pl_figure_lines(const pl_experiment *e, const pl_records *recs, const 
                 if (st != PL_OK) break;
                 pl_series *se = pl_panel_last(p);
                 se->color = ng > 1 ? -1 : 1;
-                se->dashed = theory && strncmp(L.src[s], "theory:down", 11) == 0 ? 2 : 0;
+                se->dashed = theory ? theory_dash(L.src[s], s, 0) : 0;
                 se->marker = theory ? 0 : (int)(s - nth) + 1;
             }
             if (any_nc && st == PL_OK) {
