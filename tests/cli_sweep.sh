@@ -24,7 +24,7 @@ if command -v mpirun >/dev/null; then
     "${MPIRUN[@]}" -np 3 "$bin" sweep "${grid[@]}" --store "$dir/mpi.db" >/dev/null 2>"$dir/mpi.err" || bad "mpirun sweep: $(cat "$dir/mpi.err")"
     diff <(export_sorted "$dir/one.db") <(export_sorted "$dir/mpi.db") >/dev/null && ok || bad "MPI records differ from 1 local job"
     # kill one worker (rank 1) mid-sweep: mpirun ends the job, what rank 0 received is stored
-    big=(bbp model=wigner,wishart beta=0.05:3:0.05 d=150 --seeds 4 --format none)
+    big=(bbp model=wigner,wishart beta=0.05:3:0.05 d=400 --seeds 4 --format none) # seconds of work
     total=$((2 * 60 * 5))
     "${MPIRUN[@]}" -np 3 "$bin" sweep "${big[@]}" --store "$dir/kill.db" >/dev/null 2>&1 &
     mpid=$!
