@@ -269,7 +269,7 @@ const pl_experiment pl_exp_bo_student = {
     .metric_map = s_metrics,
     .n_metrics = sizeof s_metrics / sizeof s_metrics[0],
     .result_size = sizeof(s_result),
-    .default_sweep = "d=40 k=20 alpha=1,2,4,8 width_mode=full,kc epochs=300 ntest=4000",
+    .default_sweep = "d=40 k=20 alpha=1,2,4,8 width_mode=full,kc epochs=300 ntest=4000 a0=0",
     .default_seeds = 3,
     .plot_x = "alpha",
     .plot_y = "test_mse,recovered",
