@@ -63,7 +63,7 @@ pytest: build
 bench: build
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq --no-install-recommends $$missing; \
+	  if [ "$$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	  else echo "run: sudo apt-get install -y" $$missing; exit 1; fi; fi
 	bash bench/run.sh $(BUILD)
 
@@ -71,7 +71,7 @@ bench: build
 fuzz: deps
 	@missing=$$(for p in $(FUZZ_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq --no-install-recommends $$missing; \
+	  if [ "$$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	  else echo "run: sudo apt-get install -y" $$missing; exit 1; fi; fi
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPL_FUZZ=ON -DPL_WERROR=ON -DPL_WITH_MPI=OFF -DPL_BUILD_BENCH=OFF -DBUILD_TESTING=OFF
