@@ -6,7 +6,9 @@
  *     all eigenvalues of the tridiagonal (dsterf, O(n^2)), the K largest in modulus picked
  *     from both ends, bisection for exactly those (dstebz), inverse iteration (dstein) and
  *     back-transformation (dormtr): the cost is one tridiagonalisation, 4/3 n^3 flops, plus
- *     O(n^2 K) — no full eigendecomposition.
+ *     O(n^2 K) — no full eigendecomposition. Where inverse iteration fails (tight clusters),
+ *     the same tridiagonalisation is finished by the implicit QL/QR iteration on all
+ *     eigenvectors (dorgtr + dsteqr, O(n^3)), so callers need no fallback of their own.
  *   - pl_eigred_topk_abs_mf: operator given as a matvec (never formed): thick-restart
  *     Lanczos by largest modulus (pl_lanczos with PL_EIG_LARGEST_ABS).
  * Output: w[k] sorted by descending |lambda| (ties: larger value first), V (n x k) unit

@@ -150,24 +150,6 @@ pl_status pl_hier_m1_dense(const pl_hier_teacher *t, const pl_hier_data *dat, pl
     return st;
 }
 
-/* fallback of the dense eigen-reduction (whose selective inverse iteration can fail on tight
- * clusters): full eigendecomposition, the k of largest modulus from the two ends */
-static pl_status topk_abs_full(pl_mat M, size_t k, double *w, pl_mat C)
-{
-    size_t D = M.rows;
-    double *all = malloc(D * sizeof *all);
-    if (!all) return PL_ENOMEM;
-    pl_status st = pl_syev(M, all);
-    size_t lo = 0, hi = D;
-    for (size_t j = 0; j < k && st == PL_OK; j++) {
-        size_t pick = fabs(all[lo]) > fabs(all[hi - 1]) ? lo++ : --hi;
-        w[j] = all[pick];
-        for (size_t r = 0; r < D; r++) PL_AT(C, r, j) = PL_AT(M, r, pick);
-    }
-    free(all);
-    return st;
-}
-
 pl_status pl_hier_layer1(const pl_hier_teacher *t, const pl_hier_data *train, size_t k,
                          size_t dense_max, double tol, uint64_t seed, double *w, pl_mat V,
                          size_t *nmatvec)
@@ -179,15 +161,10 @@ pl_status pl_hier_layer1(const pl_hier_teacher *t, const pl_hier_data *train, si
     pl_status st;
     if (nmatvec) *nmatvec = 0;
     if (D <= dense_max) {
-        pl_mat M = pl_mat_alloc(D, D), M2 = pl_mat_alloc(D, D);
-        st = M.data && M2.data ? pl_hier_m1_dense(t, train, M) : PL_ENOMEM;
-        if (st == PL_OK) {
-            pl_mat_copy(M2, M);
-            st = pl_eigred_topk_abs(M, k, w, C);
-        }
-        if (st == PL_ELAPACK) st = topk_abs_full(M2, k, w, C);
+        pl_mat M = pl_mat_alloc(D, D);
+        st = M.data ? pl_hier_m1_dense(t, train, M) : PL_ENOMEM;
+        if (st == PL_OK) st = pl_eigred_topk_abs(M, k, w, C);
         pl_mat_free(&M);
-        pl_mat_free(&M2);
     } else {
         pl_hier_m1_ctx ctx = {.t = t, .dat = train};
         pl_eigs_opts o = pl_eigs_default_opts(k);

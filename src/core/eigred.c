@@ -77,6 +77,28 @@ static void order_by_modulus(size_t n, size_t k, const double *wz, const double 
     free(used);
 }
 
+/* When inverse iteration fails (tight clusters of eigenvalues): the reflectors left in A by
+ * dsytrd give Q (dorgtr), the implicit QL/QR iteration rotates it into all eigenvectors
+ * (dsteqr), and the lo lowest and hi highest are kept, as the selective path would have. The
+ * tridiagonal (d, e) is copied into dd, ee, which are overwritten. */
+static pl_status all_from_tridiagonal(pl_mat A, const double *tau, const double *d,
+                                      const double *e, double *dd, double *ee, size_t lo,
+                                      size_t hi, double *wz, double *Z)
+{
+    size_t n = A.rows, ld = A.stride;
+    memcpy(dd, d, n * sizeof *dd);
+    if (n > 1) memcpy(ee, e, (n - 1) * sizeof *ee);
+    if (LAPACKE_dorgtr(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A.data, (lapack_int)ld, tau) != 0 ||
+        LAPACKE_dsteqr(LAPACK_COL_MAJOR, 'V', (lapack_int)n, dd, ee, A.data, (lapack_int)ld) != 0)
+        return PL_ELAPACK;
+    for (size_t j = 0; j < lo + hi; j++) { /* eigenvalues ascending, vectors as columns */
+        size_t src = j < lo ? j : n - 1 - (j - lo);
+        wz[j] = dd[src];
+        memcpy(Z + j * n, A.data + src * ld, n * sizeof *Z);
+    }
+    return PL_OK;
+}
+
 pl_status pl_eigred_topk_abs(pl_mat A, size_t k, double *w, pl_mat V)
 {
     size_t n = A.rows;
@@ -125,11 +147,14 @@ pl_status pl_eigred_topk_abs(pl_mat A, size_t k, double *w, pl_mat V)
         }
         lapack_int info = LAPACKE_dstein(LAPACK_COL_MAJOR, nn, d, e, (lapack_int)m, wz, iblock,
                                          isplit, Z, nn, ifail);
-        if (info != 0) st = PL_ELAPACK;
+        if (info > 0) /* some vectors did not converge: all eigenpairs, from the same Q */
+            st = all_from_tridiagonal(A, tau, d, e, ev, ee, lo, hi, wz, Z);
+        else if (info != 0)
+            st = PL_ELAPACK;
+        else if (LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', 'N', nn, (lapack_int)m, A.data, ld,
+                                tau, Z, nn) != 0)
+            st = PL_ELAPACK;
     }
-    if (st == PL_OK && LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', 'N', nn, (lapack_int)m, A.data,
-                                      ld, tau, Z, nn) != 0)
-        st = PL_ELAPACK;
     if (st == PL_OK) order_by_modulus(n, k, wz, Z, w, V);
     free(d), free(e), free(tau), free(ev), free(ee), free(wz), free(Z), free(sel);
     free(isplit), free(iblock), free(ifail);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phaselab/eigred.h"
 #include "phaselab/experiment.h"
 #include "phaselab/figure.h"
 #include "phaselab/report.h"
@@ -256,31 +257,21 @@ static pl_status rec_population(const pl_experiment *e, const hier_point *p, pl_
     rec_result res;
     pl_result_clear(e, &res);
     pl_status st = pl_hier_teacher_init(&t, (size_t)p->d, 2, pw, p->gamma, 1.0, PL_HIER_ID, &r);
-    pl_mat P = {0}, V = {0};
+    pl_mat P = {0}, C = {0}, V = {0};
     double *w = NULL, *c2 = NULL;
     if (st == PL_OK) {
         P = pl_mat_alloc(t.D, t.D);
+        C = pl_mat_alloc(t.D, pw);
         V = pl_mat_alloc(pw, t.D);
         w = malloc(pw * sizeof *w);
         c2 = malloc(pw * sizeof *c2);
-        st = (P.data && V.data && w && c2) ? PL_OK : PL_ENOMEM;
+        st = (P.data && C.data && V.data && w && c2) ? PL_OK : PL_ENOMEM;
     }
-    /* full eigendecomposition (D <= 1500): E[M1] has clustered eigenvalues, where the
-     * selective inverse iteration of the dense eigen-reduction can fail */
-    double *all = st == PL_OK ? malloc(t.D * sizeof *all) : NULL;
-    if (st == PL_OK && !all) st = PL_ENOMEM;
+    /* the top pw eigenpairs by modulus (E[M1] has clustered eigenvalues; the eigen-reduction
+     * handles them) */
     if (st == PL_OK) st = pl_hier_population(&t, PL_HIER_TRUE, P, NULL);
-    if (st == PL_OK) st = pl_syev(P, all);
-    if (st == PL_OK) {
-        /* top pw by modulus from the two ends of the ascending spectrum */
-        size_t lo = 0, hi = t.D;
-        for (size_t j = 0; j < pw; j++) {
-            size_t pick = fabs(all[lo]) > fabs(all[hi - 1]) ? lo++ : --hi;
-            w[j] = all[pick];
-            for (size_t r = 0; r < t.D; r++) PL_AT(V, j, r) = PL_AT(P, r, pick);
-        }
-    }
-    free(all);
+    if (st == PL_OK) st = pl_eigred_topk_abs(P, pw, w, C);
+    if (st == PL_OK) pl_mat_transpose(V, C);
     if (st == PL_OK) {
         size_t rank = 0;
         st = pl_hier_overlaps(&t, V, &res.overlap, c2, NULL, &rank);
@@ -289,6 +280,7 @@ static pl_status rec_population(const pl_experiment *e, const hier_point *p, pl_
         res.top_eig = w[0];
     }
     pl_mat_free(&P);
+    pl_mat_free(&C);
     pl_mat_free(&V);
     free(w);
     free(c2);
