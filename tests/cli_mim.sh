@@ -31,7 +31,7 @@ ok 'close "$(col "$out" 1 top_eig)" 2 1e-9 && close "$(col "$out" 1 m2)" 0.33333
 hdr=$("$bin" theory mim-spectral --format csv 2>/dev/null | head -1)
 ok '[ "$hdr" = "experiment,source,seed,status,link,p,noise,alpha,d,method,clip,m2,top_eig,bulk_edge,m2_top,n_outliers" ]' "mim-spectral header '$hdr'"
 hdr=$("$bin" theory mim-gamp link=pr alpha=0.8 --format csv 2>/dev/null | head -1)
-ok '[ "$hdr" = "experiment,source,seed,status,link,p,noise,alpha,d,damping,maxit,m2,iterations" ]' "mim-gamp header '$hdr'"
+ok '[ "$hdr" = "experiment,source,seed,status,link,p,noise,alpha,d,damping,maxit,var_floor,damping_rule,m2,iterations" ]' "mim-gamp header '$hdr'"
 # F = 0: readable message, no division by zero
 msg=$("$bin" theory mim-threshold link=null --format json 2>/dev/null)
 ok 'printf "%s" "$msg" | grep -q "no weak recovery at n = Theta(d)"' "F = 0 message: $msg"

@@ -206,8 +206,12 @@ typedef struct {
     size_t maxit;
     double plant;       /* init What = sqrt(plant) W* + sqrt(1-plant) noise */
     double blowup;      /* divergence when ||What||_F^2/d exceeds blowup * p */
-    int adaptive;       /* adaptive damping of the generic GAMP (phaselab/gamp.h) */
-    double var_floor;   /* eigenvalue floor of the variances V_i, C_j (0: none) */
+    int adaptive;       /* adaptive damping of the generic GAMP (phaselab/gamp.h); off by
+                           default: it slows the escape from the uninformed start */
+    int var_adaptive;   /* damping adapted to the variances (phaselab/gamp.h; default 1): starts
+                           at min(damping, 1 / (1 + alpha / alpha_c)) and cancels the
+                           period-2 variance mode of the uninformed start */
+    double var_floor;   /* eigenvalue floor of the variances V_i, C_j (0, the default: none) */
 } pl_mim_gamp_opts;
 pl_mim_gamp_opts pl_mim_gamp_default_opts(void);
 typedef struct {
@@ -215,6 +219,7 @@ typedef struct {
     size_t iterations;
     double m2;            /* final overlap */
     double diff;          /* last step */
+    double damping;       /* final damping weight */
     char message[160];
 } pl_mim_gamp_result;
 /* Runs on D (X, y; W is used only for the overlap and the planted init). What (d x p) receives

@@ -14,7 +14,8 @@
 pl_gamp_opts pl_gamp_default_opts(void)
 {
     pl_gamp_opts o = {.damping = 0.65, .adaptive = 0, .damping_min = 0.05, .var_floor = 0,
-                      .tol = 1e-5, .maxit = 200, .blowup = 1e4};
+                      .damp_estimate = 0, .var_adaptive = 0, .damping0 = 0, .tol = 1e-5,
+                      .maxit = 200, .blowup = 1e4};
     return o;
 }
 
@@ -51,8 +52,10 @@ const char *pl_gamp_check(const pl_gamp_problem *P, const pl_gamp_channel *ch,
     if (pr->type->denoise && !pr->type->denoise_all && P->p > PL_GAMP_PMAX)
         return "GAMP prior: block dimension p above PL_GAMP_PMAX";
     if (!o || !(o->damping > 0 && o->damping <= 1)) return "damping must be in (0, 1]";
-    if (o->adaptive && !(o->damping_min > 0 && o->damping_min <= o->damping))
+    if ((o->adaptive || o->var_adaptive) && !(o->damping_min > 0 && o->damping_min <= o->damping))
         return "damping_min must be in (0, damping]";
+    if (o->var_adaptive && P->p > PL_GAMP_PMAX)
+        return "var_adaptive needs the block dimension p <= PL_GAMP_PMAX";
     if (!(o->tol >= 0) || !(o->var_floor >= 0) || o->maxit == 0)
         return "tol and var_floor must be >= 0 and maxit >= 1";
     const char *m;
@@ -96,7 +99,7 @@ static pl_status floor_psd(double *M, size_t count, size_t k, double fl, double 
 }
 
 typedef struct {
-    double *V, *Om, *G, *DG, *Gold, *DGold, *A, *B, *Xn, *Cn, *fw;
+    double *V, *Om, *G, *DG, *Gold, *DGold, *A, *B, *Xn, *Cn, *Xbar, *fw;
 } gamp_work;
 
 static void work_free(gamp_work *w)
@@ -111,6 +114,7 @@ static void work_free(gamp_work *w)
     free(w->B);
     free(w->Xn);
     free(w->Cn);
+    free(w->Xbar);
     free(w->fw);
 }
 
@@ -128,10 +132,11 @@ static int work_alloc(gamp_work *w, const pl_gamp_problem *P)
     w->B = malloc(N * p * sizeof(double));
     w->Xn = malloc(N * p * sizeof(double));
     w->Cn = malloc(N * p * p * sizeof(double));
+    w->Xbar = malloc(N * p * sizeof(double));
     size_t m = k > p ? k : p;
     w->fw = malloc((3 * m * m + m) * sizeof(double));
     return w->fw && w->V && w->Om && w->G && w->DG && w->Gold && w->DGold && w->A && w->B && w->Xn &&
-           w->Cn;
+           w->Cn && w->Xbar;
 }
 
 /* the output half: V, omega, g, dg (undamped). Returns a status for res. */
@@ -182,6 +187,38 @@ static pl_status output_step(const pl_gamp_problem *P, const pl_gamp_channel *ch
     return PL_OK;
 }
 
+/* Damping weight adapted to the variances. The change of the block-averaged precision A
+ * projected on its previous change gives the multiplier mu of the dominant mode of the
+ * variance loop A -> C -> V -> dg. Damping beta turns an undamped gain -kappa into mu = 1 -
+ * beta (1 + kappa), so when mu < -1/2 (an oscillation that does not die out quickly) the
+ * weight becomes the one that cancels the mode, beta / (1 - mu) = 1 / (1 + kappa) (not below
+ * damping_min); when mu > -1/5 it grows by 5% (up to damping). One weight serves g, dg and
+ * xbar, so the Onsager terms stay consistent. Updates the averaged A and its change in
+ * place; returns the new weight. */
+static double adapt_var_damping(const gamp_work *w, size_t N, size_t p2, size_t t,
+                                const pl_gamp_opts *o, double beta, double *Aavg_prev,
+                                double *dA_prev)
+{
+    double Aavg[P2] = {0}, dA[P2], dot = 0, n0 = 0;
+    for (size_t j = 0; j < N; j++)
+        for (size_t c = 0; c < p2; c++) Aavg[c] += w->A[j * p2 + c] / (double)N;
+    for (size_t c = 0; c < p2; c++) {
+        dA[c] = Aavg[c] - Aavg_prev[c];
+        dot += dA[c] * dA_prev[c];
+        n0 += dA_prev[c] * dA_prev[c];
+    }
+    if (t >= 2 && n0 > 0) {
+        double mu = dot / n0;
+        if (mu < -0.5)
+            beta = fmax(beta / (1 - mu), o->damping_min);
+        else if (mu > -0.2)
+            beta = fmin(1.05 * beta, o->damping);
+    }
+    memcpy(Aavg_prev, Aavg, p2 * sizeof *Aavg);
+    memcpy(dA_prev, dA, p2 * sizeof *dA);
+    return beta;
+}
+
 pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
                       const pl_gamp_prior *pr, const pl_gamp_opts *o, double *xhat, double *C,
                       pl_gamp_result *res)
@@ -203,6 +240,11 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
         return PL_ENOMEM;
     }
     double damp = o->damping, prev_diff = INFINITY;
+    if (o->var_adaptive && o->damping0 > 0)
+        damp = fmax(fmin(o->damping0, o->damping), o->damping_min);
+    /* block-averaged input precision and its last change (variance-oscillation detector) */
+    double Aavg_prev[P2] = {0}, dA_prev[P2] = {0};
+
     pl_status st = PL_ENOCONV;
     size_t t;
     for (t = 0; t < o->maxit; t++) {
@@ -216,6 +258,13 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
             for (size_t i = 0; i < n * k; i++) w.G[i] = damp * w.G[i] + (1 - damp) * w.Gold[i];
             for (size_t i = 0; i < n * k2; i++)
                 w.DG[i] = damp * w.DG[i] + (1 - damp) * w.DGold[i];
+            if (o->damp_estimate)
+                for (size_t i = 0; i < N * p; i++)
+                    w.Xbar[i] = damp * xhat[i] + (1 - damp) * w.Xbar[i];
+            else
+                memcpy(w.Xbar, xhat, N * p * sizeof *xhat);
+        } else {
+            memcpy(w.Xbar, xhat, N * p * sizeof *xhat);
         }
         memcpy(w.DGold, w.DG, n * k2 * sizeof *w.DG);
         for (size_t i = 0; i < n * k2; i++) w.DG[i] = -w.DG[i];
@@ -227,8 +276,12 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
                      "linear operator failed (%s) at iteration %zu", pl_strerror(s2), t + 1);
             break;
         }
+        /* the new weight acts from the next iteration on (this one's mixtures are made) */
+        double damp_next = o->var_adaptive
+                               ? adapt_var_damping(&w, N, p2, t, o, damp, Aavg_prev, dA_prev)
+                               : damp;
         for (size_t j = 0; j < N; j++) {
-            const double *Aj = w.A + j * p2, *xj = xhat + j * p;
+            const double *Aj = w.A + j * p2, *xj = w.Xbar + j * p;
             for (size_t a = 0; a < p; a++) {
                 double s = w.B[j * p + a];
                 for (size_t c = 0; c < p; c++) s += Aj[a * p + c] * xj[c];
@@ -283,6 +336,7 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
             t++;
             break;
         }
+        damp = damp_next;
         if (o->adaptive) {
             if (res->diff > 0.98 * prev_diff)
                 damp = fmax(0.7 * damp, o->damping_min);

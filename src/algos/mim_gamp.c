@@ -15,8 +15,9 @@
 
 pl_mim_gamp_opts pl_mim_gamp_default_opts(void)
 {
-    pl_mim_gamp_opts o = {.damping = 0.65, .tol = 1e-5, .maxit = 200, .plant = 0.0,
-                          .blowup = 1e4, .uniform = 1, .adaptive = 0, .var_floor = 0};
+    pl_mim_gamp_opts o = {.damping = 0.65, .tol = 1e-5, .maxit = 500, .plant = 0.0,
+                          .blowup = 1e4, .uniform = 1, .adaptive = 0, .var_adaptive = 1,
+                          .var_floor = 1e-12};
     return o;
 }
 
@@ -123,6 +124,24 @@ static pl_status mim_channel_gout(const void *c, size_t i, const double *w, cons
 
 static const pl_gamp_channel_type mim_channel = {.name = "mim-link", .gout = mim_channel_gout};
 
+/* First damping weight (docs/multi-index.md): at the uninformed start V ~ I and the label
+ * average of -dg_out responds to a perturbation dV as F(dV), so the loop A -> C = (I + A)^-1
+ * -> V has the gain -alpha nu_1 and damping beta multiplies that mode by 1 - beta (1 + alpha
+ * nu_1), which vanishes at beta = 1 / (1 + alpha nu_1). F = 0 or a failed analysis: 0 (the
+ * damping itself). */
+static double start_damping(const pl_mim_link *l, double alpha)
+{
+    pl_rng rng;
+    pl_rng_init(&rng, 20250202, 1); /* the stream of the threshold analysis of mim.c */
+    pl_mim_rule r;
+    pl_mim_threshold t;
+    if (pl_mim_rule_build(l, 0, &rng, &r) != PL_OK) return 0;
+    pl_status st = pl_mim_threshold_compute(l, &r, &t);
+    pl_mim_rule_free(&r);
+    if (st != PL_OK || t.null || !(t.nu[0] > 0)) return 0;
+    return 1.0 / (1.0 + alpha * t.nu[0]);
+}
+
 pl_status pl_mim_gamp(const pl_mim_link *l, const pl_mim_data *D, const pl_mim_gamp_opts *o,
                       pl_rng *rng, pl_mat What, double *m2_hist, pl_mim_gamp_result *res)
 {
@@ -164,6 +183,9 @@ pl_status pl_mim_gamp(const pl_mim_link *l, const pl_mim_data *D, const pl_mim_g
     go.damping = o->damping;
     go.adaptive = o->adaptive;
     go.var_floor = o->var_floor;
+    go.damp_estimate = 1; /* consistent damping: the iteration stalls without (gamp.h) */
+    go.var_adaptive = o->var_adaptive;
+    if (o->var_adaptive) go.damping0 = start_damping(l, (double)D->n / (double)d);
     go.tol = o->tol;
     go.maxit = o->maxit;
     go.blowup = o->blowup;
@@ -174,6 +196,7 @@ pl_status pl_mim_gamp(const pl_mim_link *l, const pl_mim_data *D, const pl_mim_g
     res->status = gr.status;
     res->iterations = gr.iterations;
     res->diff = gr.diff;
+    res->damping = gr.damping;
     memcpy(res->message, gr.message, sizeof res->message);
     res->m2 = overlap_m2(&What, &D->W);
     return st;

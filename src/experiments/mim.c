@@ -323,6 +323,8 @@ typedef struct {
     long d;
     double damping;
     long maxit;
+    double var_floor;
+    int damping_rule;
 } gamp_point;
 typedef struct {
     double m2, iterations;
@@ -332,10 +334,18 @@ static const pl_param_spec gamp_params[] = {
     {PL_P_REAL(gamp_point, alpha, 2.0, 0, 1e4, "samples per dimension n/d"), .lo_open = 1},
     {PL_P_INT(gamp_point, d, 1000, 10, 100000, "dimension")},
     {PL_P_REAL(gamp_point, damping, 0.65, 0, 1,
-               "weight of the new g_out, dg_out (1: undamped; 0.65 keeps 35% of the old as "
-               "[TDD+])"),
+               "weight of the new g_out, dg_out and Onsager estimate (1: undamped; 0.65 keeps "
+               "35% of the old as [TDD+]; the ceiling of damping_rule=adaptive)"),
      .lo_open = 1},
-    {PL_P_INT(gamp_point, maxit, 200, 1, 100000, "GAMP iterations")},
+    {PL_P_INT(gamp_point, maxit, 500, 1, 100000, "GAMP iterations (at most)")},
+    {PL_P_REAL(gamp_point, var_floor, 1e-12, 0, 1,
+               "eigenvalue floor of the GAMP variances V_i, C_j (0: none)"),
+     .added = 1},
+    {PL_P_CHOICE(gamp_point, damping_rule, 0, "adaptive|fixed",
+                 "adaptive: the weight starts at min(damping, 1/(1 + alpha/alpha_c)), shrinks "
+                 "when the GAMP variances oscillate and grows back by 5% per iteration up to "
+                 "damping; fixed: damping throughout"),
+     .added = 1},
 };
 static const pl_metric_spec gamp_metrics[] = {
     PL_METRIC(gamp_result, m2, "overlap ||M||^2/Tr Q of the GAMP estimate"),
@@ -412,6 +422,8 @@ static pl_status gamp_sim(const pl_experiment *e, const void *pt, pl_rng *rng, p
     pl_mim_gamp_opts o = pl_mim_gamp_default_opts();
     o.damping = p->damping;
     o.maxit = (size_t)p->maxit;
+    o.var_floor = p->var_floor;
+    o.var_adaptive = p->damping_rule == 0;
     pl_mim_gamp_result gr;
     pl_rng ri = pl_rng_substream(rng, 99);
     st = pl_mim_gamp(&l, &D, &o, &ri, What, NULL, &gr);
@@ -431,9 +443,12 @@ const pl_experiment pl_exp_mim_gamp = {
                "evolution",
     .description =
         "Committee-machine GAMP with a Gaussian prior (V_i = mean_j Chat_j), random start "
-        "with norm 0.01. Theory: Qhat = alpha E[g_out g_out^T], Q = Qhat (I + Qhat)^-1 from "
-        "Q0 = 1e-3 I (uninformed, branch 0, solid) and Q0 = 0.99 I (informed, branch 1, "
-        "dashed); Gauss-Hermite tensor rules for p <= 3, Monte Carlo beyond. m2 = "
+        "with norm 0.01, damped GAMP (g, dg and the estimate in the Onsager term share one "
+        "weight, which starts at min(damping, 1/(1 + alpha/alpha_c)) and shrinks when the "
+        "variances oscillate: damping_rule=adaptive), variance floor var_floor (1e-12 stops "
+        "the collapse of the variances in perfect recovery). Theory: Qhat = alpha E[g_out "
+        "g_out^T], Q = Qhat (I + Qhat)^-1 from Q0 = 1e-3 I (uninformed, branch 0, solid) and "
+        "Q0 = 0.99 I (informed, branch 1, dashed); Gauss-Hermite tensor rules for p <= 3, Monte Carlo beyond. m2 = "
         "||M||^2/Tr Q.",
     .params = gamp_params,
     .n_params = sizeof gamp_params / sizeof gamp_params[0],
