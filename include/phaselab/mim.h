@@ -144,6 +144,10 @@ typedef struct {
 } pl_mim_threshold;
 pl_status pl_mim_threshold_compute(const pl_mim_link *l, const pl_mim_rule *r,
                                    pl_mim_threshold *t);
+/* The rule (nmc = 0) on the fixed random stream (seed 20250202, stream 1) that the
+ * experiments' theory uses, then the threshold analysis: the same numbers wherever a link's
+ * alpha_c is needed. On success r holds the rule (free it); on failure nothing is held. */
+pl_status pl_mim_link_threshold(const pl_mim_link *l, pl_mim_rule *r, pl_mim_threshold *t);
 
 typedef struct {
     double top_eig;    /* asym: largest real eigenvalue; sym: top eigenvalue */
@@ -211,7 +215,8 @@ typedef struct {
     int var_adaptive;   /* damping adapted to the variances (phaselab/gamp.h; default 1): starts
                            at min(damping, 1 / (1 + alpha / alpha_c)) and cancels the
                            period-2 variance mode of the uninformed start */
-    double var_floor;   /* eigenvalue floor of the variances V_i, C_j (0, the default: none) */
+    double var_floor;   /* eigenvalue floor of the variances V_i, C_j (default 1e-12: stops
+                           their geometric collapse in perfect recovery; 0: none) */
 } pl_mim_gamp_opts;
 pl_mim_gamp_opts pl_mim_gamp_default_opts(void);
 typedef struct {

@@ -118,7 +118,7 @@ static void work_free(gamp_work *w)
     free(w->fw);
 }
 
-static int work_alloc(gamp_work *w, const pl_gamp_problem *P)
+static int work_alloc(gamp_work *w, const pl_gamp_problem *P, int damp_estimate)
 {
     size_t n = P->n, k = P->k, N = P->N, p = P->p;
     memset(w, 0, sizeof *w);
@@ -132,11 +132,11 @@ static int work_alloc(gamp_work *w, const pl_gamp_problem *P)
     w->B = malloc(N * p * sizeof(double));
     w->Xn = malloc(N * p * sizeof(double));
     w->Cn = malloc(N * p * p * sizeof(double));
-    w->Xbar = malloc(N * p * sizeof(double));
+    w->Xbar = damp_estimate ? malloc(N * p * sizeof(double)) : NULL; /* else xhat itself */
     size_t m = k > p ? k : p;
     w->fw = malloc((3 * m * m + m) * sizeof(double));
     return w->fw && w->V && w->Om && w->G && w->DG && w->Gold && w->DGold && w->A && w->B && w->Xn &&
-           w->Cn && w->Xbar;
+           w->Cn && (w->Xbar || !damp_estimate);
 }
 
 /* the output half: V, omega, g, dg (undamped). Returns a status for res. */
@@ -234,7 +234,7 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
     }
     size_t n = P->n, k = P->k, N = P->N, p = P->p, k2 = k * k, p2 = p * p;
     gamp_work w;
-    if (!work_alloc(&w, P)) {
+    if (!work_alloc(&w, P, o->damp_estimate)) {
         work_free(&w);
         res->status = PL_ENOMEM;
         return PL_ENOMEM;
@@ -258,12 +258,10 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
             for (size_t i = 0; i < n * k; i++) w.G[i] = damp * w.G[i] + (1 - damp) * w.Gold[i];
             for (size_t i = 0; i < n * k2; i++)
                 w.DG[i] = damp * w.DG[i] + (1 - damp) * w.DGold[i];
-            if (o->damp_estimate)
+            if (w.Xbar)
                 for (size_t i = 0; i < N * p; i++)
                     w.Xbar[i] = damp * xhat[i] + (1 - damp) * w.Xbar[i];
-            else
-                memcpy(w.Xbar, xhat, N * p * sizeof *xhat);
-        } else {
+        } else if (w.Xbar) {
             memcpy(w.Xbar, xhat, N * p * sizeof *xhat);
         }
         memcpy(w.DGold, w.DG, n * k2 * sizeof *w.DG);
@@ -281,7 +279,7 @@ pl_status pl_gamp_run(const pl_gamp_problem *P, const pl_gamp_channel *ch,
                                ? adapt_var_damping(&w, N, p2, t, o, damp, Aavg_prev, dA_prev)
                                : damp;
         for (size_t j = 0; j < N; j++) {
-            const double *Aj = w.A + j * p2, *xj = w.Xbar + j * p;
+            const double *Aj = w.A + j * p2, *xj = (w.Xbar ? w.Xbar : xhat) + j * p;
             for (size_t a = 0; a < p; a++) {
                 double s = w.B[j * p + a];
                 for (size_t c = 0; c < p; c++) s += Aj[a * p + c] * xj[c];

@@ -131,14 +131,11 @@ static const pl_gamp_channel_type mim_channel = {.name = "mim-link", .gout = mim
  * damping itself). */
 static double start_damping(const pl_mim_link *l, double alpha)
 {
-    pl_rng rng;
-    pl_rng_init(&rng, 20250202, 1); /* the stream of the threshold analysis of mim.c */
     pl_mim_rule r;
     pl_mim_threshold t;
-    if (pl_mim_rule_build(l, 0, &rng, &r) != PL_OK) return 0;
-    pl_status st = pl_mim_threshold_compute(l, &r, &t);
+    if (pl_mim_link_threshold(l, &r, &t) != PL_OK) return 0;
     pl_mim_rule_free(&r);
-    if (st != PL_OK || t.null || !(t.nu[0] > 0)) return 0;
+    if (t.null || !(t.nu[0] > 0)) return 0;
     return 1.0 / (1.0 + alpha * t.nu[0]);
 }
 

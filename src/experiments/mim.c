@@ -22,18 +22,6 @@ static const char *link_init(const pl_mim_link_type *type, long p, double noise,
     return pl_mim_link_init(l, type, (size_t)p, noise, NULL, buf, len);
 }
 
-/* the label rule and the F analysis of a link (Monte Carlo rules use a fixed stream) */
-static pl_status link_theory(const pl_mim_link *l, pl_mim_rule *r, pl_mim_threshold *t)
-{
-    pl_rng rng;
-    pl_rng_init(&rng, 20250202, 1);
-    pl_status st = pl_mim_rule_build(l, 0, &rng, r);
-    if (st != PL_OK) return st;
-    st = pl_mim_threshold_compute(l, r, t);
-    if (st != PL_OK) pl_mim_rule_free(r);
-    return st;
-}
-
 static const char *no_recovery =
     "no weak recovery at n = Theta(d): F = 0 (the labels carry no second-order information "
     "on z)";
@@ -83,7 +71,7 @@ static pl_status thr_solve(const pl_experiment *e, const void *pt, pl_emitter *e
         return emit_failed(em, "theory", PL_EINVAL, "", buf);
     pl_mim_rule r;
     pl_mim_threshold t;
-    pl_status st = link_theory(&l, &r, &t);
+    pl_status st = pl_mim_link_threshold(&l, &r, &t);
     if (st != PL_OK) return emit_failed(em, "theory", st, "label quadrature: ", pl_strerror(st));
     pl_mim_rule_free(&r);
     thr_result res;
@@ -211,7 +199,7 @@ static pl_status spec_solve(const pl_experiment *e, const void *pt, pl_emitter *
         return emit_failed(em, "theory", PL_EINVAL, "", buf);
     pl_mim_rule r;
     pl_mim_threshold t;
-    pl_status st = link_theory(&l, &r, &t);
+    pl_status st = pl_mim_link_threshold(&l, &r, &t);
     if (st != PL_OK) return emit_failed(em, "theory", st, "label quadrature: ", pl_strerror(st));
     pl_mim_spectral_pred pr;
     st = spec_predict(&r, &t, p->method, p->alpha, p->clip, &pr);
@@ -248,7 +236,7 @@ static pl_status spec_sim(const pl_experiment *e, const void *pt, pl_rng *rng, p
      * threshold; below it the same number, for the noise level of the overlap) */
     pl_mim_rule r;
     pl_mim_threshold t;
-    pl_status st = link_theory(&l, &r, &t);
+    pl_status st = pl_mim_link_threshold(&l, &r, &t);
     if (st != PL_OK) return emit_failed(em, src, st, "label quadrature: ", pl_strerror(st));
     pl_mim_spectral_pred pr;
     double clip = p->clip;
@@ -374,7 +362,7 @@ static pl_status gamp_solve(const pl_experiment *e, const void *pt, pl_emitter *
         if (informed == 0) {
             pl_mim_rule r;
             pl_mim_threshold t;
-            if (link_theory(&l, &r, &t) == PL_OK) {
+            if (pl_mim_link_threshold(&l, &r, &t) == PL_OK) {
                 pl_mim_rule_free(&r);
                 if (t.null) {
                     /* both branches fail */
@@ -448,8 +436,8 @@ const pl_experiment pl_exp_mim_gamp = {
         "variances oscillate: damping_rule=adaptive), variance floor var_floor (1e-12 stops "
         "the collapse of the variances in perfect recovery). Theory: Qhat = alpha E[g_out "
         "g_out^T], Q = Qhat (I + Qhat)^-1 from Q0 = 1e-3 I (uninformed, branch 0, solid) and "
-        "Q0 = 0.99 I (informed, branch 1, dashed); Gauss-Hermite tensor rules for p <= 3, Monte Carlo beyond. m2 = "
-        "||M||^2/Tr Q.",
+        "Q0 = 0.99 I (informed, branch 1, dashed); Gauss-Hermite tensor rules for p <= 3, "
+        "Monte Carlo beyond. m2 = ||M||^2/Tr Q.",
     .params = gamp_params,
     .n_params = sizeof gamp_params / sizeof gamp_params[0],
     .point_size = sizeof(gamp_point),

@@ -117,6 +117,17 @@ pl_status pl_mim_threshold_compute(const pl_mim_link *l, const pl_mim_rule *r,
     return PL_OK;
 }
 
+pl_status pl_mim_link_threshold(const pl_mim_link *l, pl_mim_rule *r, pl_mim_threshold *t)
+{
+    pl_rng rng;
+    pl_rng_init(&rng, 20250202, 1);
+    pl_status st = pl_mim_rule_build(l, 0, &rng, r);
+    if (st != PL_OK) return st;
+    st = pl_mim_threshold_compute(l, r, t);
+    if (st != PL_OK) pl_mim_rule_free(r);
+    return st;
+}
+
 /* ---------------------------------------------------------------- asymmetric method */
 
 pl_status pl_mim_asym_predict(const pl_mim_rule *r, const pl_mim_threshold *t, double alpha,
